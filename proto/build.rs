@@ -1,23 +1,53 @@
 //! Compiles `proto/plemu/v1/*.proto` with protox (pure Rust), so a fresh
 //! machine needs no system `protoc`.
 
+/// The AWS-shaped API: its messages print as JSON the way the AWS CLI does.
+const API_FILES: [&str; 4] = [
+    "proto/plemu/v1/common.proto",
+    "proto/plemu/v1/ec2.proto",
+    "proto/plemu/v1/vpce.proto",
+    "proto/plemu/v1/elbv2.proto",
+];
+/// Between plemu's own processes.
+const INTERNAL_FILES: [&str; 2] = ["proto/plemu/v1/agent.proto", "proto/plemu/v1/tunnel.proto"];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let files = [
-        "proto/plemu/v1/common.proto",
-        "proto/plemu/v1/ec2.proto",
-        "proto/plemu/v1/vpce.proto",
-        "proto/plemu/v1/elbv2.proto",
-        "proto/plemu/v1/agent.proto",
-        "proto/plemu/v1/tunnel.proto",
-    ];
+    let files: Vec<&str> = API_FILES
+        .iter()
+        .chain(INTERNAL_FILES.iter())
+        .copied()
+        .collect();
     for f in &files {
         println!("cargo:rerun-if-changed={f}");
     }
-    let fds = protox::compile(files, ["proto"])?;
-    tonic_prost_build::configure()
+    let fds = protox::compile(&files, ["proto"])?;
+    let mut builder = tonic_prost_build::configure()
         // Tunnel payloads are `bytes::Bytes`: read buffers are frozen into
         // frames without a copy.
-        .bytes(".plemu.v1.Frame.data")
-        .compile_fds(fds)?;
+        .bytes(".plemu.v1.Frame.data");
+    // JSON as the AWS CLI prints it: PascalCase keys, absent members omitted.
+    for file in API_FILES {
+        for message in message_names(&std::fs::read_to_string(file)?) {
+            let path = format!(".plemu.v1.{message}");
+            builder = builder
+                .type_attribute(&path, "#[derive(serde::Serialize)]")
+                .type_attribute(&path, "#[serde(rename_all = \"PascalCase\")]")
+                .field_attribute(
+                    &path,
+                    "#[serde(skip_serializing_if = \"crate::json::Omit::omit\")]",
+                );
+        }
+    }
+    builder.compile_fds(fds)?;
     Ok(())
+}
+
+/// Top-level message names of a proto file (API files have no nested messages).
+fn message_names(source: &str) -> Vec<String> {
+    source
+        .lines()
+        .filter_map(|l| l.strip_prefix("message "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
 }

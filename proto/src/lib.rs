@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod ids;
+pub mod json;
 pub mod meta;
 pub mod tunnel;
 
@@ -18,4 +19,29 @@ pub mod tunnel;
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod pb {
     tonic::include_proto!("plemu.v1");
+}
+
+#[cfg(test)]
+mod json_tests {
+    use crate::pb;
+
+    #[test]
+    fn messages_print_as_the_aws_cli_does() {
+        let r = pb::CreateVpcResponse {
+            vpc: Some(pb::Vpc {
+                vpc_id: "vpc-0123456789abcdef0".into(),
+                cidr_block: "10.0.0.0/16".into(),
+                ..Default::default()
+            }),
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["Vpc"]["VpcId"], "vpc-0123456789abcdef0");
+        assert_eq!(v["Vpc"]["IsDefault"], false);
+        assert!(v["Vpc"].get("Tags").is_none() && v["Vpc"].get("State").is_none());
+        let r = pb::AuthorizeSecurityGroupIngressResponse {
+            r#return: true,
+            ..Default::default()
+        };
+        assert_eq!(serde_json::to_value(&r).unwrap()["Return"], true);
+    }
 }
