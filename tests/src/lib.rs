@@ -1,1 +1,36 @@
-//! placeholder
+//! plemu-testkit: start plemu and its peers for end-to-end tests, ours and users'.
+//!
+//! # Layout
+//! - [`process`]: [`Plemu`], the real `plemu up` binary as a child process.
+//! - [`redis`]: [`RedisServer`], a real `redis-server` on a free loopback port.
+//! - [`api`]: gRPC clients that call as a given account.
+//! - [`dns`]: a resolver that asks plemu's DNS server.
+//! - [`topology`]: the PrivateLink topology of the Redis case, built through the API.
+//! - [`tcp`]: small TCP peers (a sink that counts bytes) and `eventually`.
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod dns;
+pub mod process;
+pub mod redis;
+pub mod tcp;
+pub mod topology;
+
+pub use api::Api;
+pub use process::{Plemu, PlemuOptions};
+pub use redis::RedisServer;
+pub use tcp::eventually;
+pub use topology::RedisTopology;
+
+/// Installs a test log subscriber once (`RUST_LOG` filters it).
+pub fn trace_init() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let filter =
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    });
+}

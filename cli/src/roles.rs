@@ -1,0 +1,151 @@
+//! `plemu control-plane`, `plemu provider`, `plemu consumer`: one role per
+//! process, as containers run them.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::{shutdown, up::parse_duration};
+
+/// Arguments of `plemu control-plane`.
+#[derive(clap::Args, Debug)]
+pub struct ControlPlaneArgs {
+    /// Directory of the embedded store.
+    #[arg(long, env = "PLEMU_DATA_DIR", default_value = ".plemu")]
+    pub data_dir: PathBuf,
+    /// Address of the gRPC API and of the agents' watch streams.
+    #[arg(long, env = "PLEMU_API", default_value = crate::DEFAULT_API)]
+    pub api: SocketAddr,
+    /// Range from which endpoint network interfaces get bind addresses (used by consumers in loopback mode).
+    #[arg(long, env = "PLEMU_ENI_BIND_NET", default_value = "127.1.0.0/16")]
+    pub eni_bind_net: ipnet::Ipv4Net,
+    /// How long a new endpoint stays `pending` (and a new load balancer `provisioning`).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub provisioning_delay: Duration,
+}
+
+/// Arguments of `plemu provider`.
+#[derive(clap::Args, Debug)]
+pub struct ProviderArgs {
+    /// URL of the control plane.
+    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = concat!("http://", "127.0.0.1:4599"))]
+    pub control_plane: String,
+    /// Name of this agent.
+    #[arg(long, env = "PLEMU_AGENT_ID", default_value = "provider-0")]
+    pub agent_id: String,
+    /// Address of the tunnel server consumer agents dial.
+    #[arg(long, env = "PLEMU_TUNNEL", default_value = "0.0.0.0:4600")]
+    pub tunnel: SocketAddr,
+    /// Address consumer agents should dial, when it is not the tunnel address (e.g. a container name and port).
+    #[arg(long, env = "PLEMU_ADVERTISE")]
+    pub advertise: Option<String>,
+    /// VPCs this agent serves (repeat the flag); none means every VPC.
+    #[arg(long = "vpc-id", env = "PLEMU_VPC_IDS", value_delimiter = ',')]
+    pub vpc_ids: Vec<String>,
+}
+
+/// Arguments of `plemu consumer`.
+#[derive(clap::Args, Debug)]
+pub struct ConsumerArgs {
+    /// URL of the control plane.
+    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = concat!("http://", "127.0.0.1:4599"))]
+    pub control_plane: String,
+    /// Name of this agent.
+    #[arg(long, env = "PLEMU_AGENT_ID", default_value = "consumer-0")]
+    pub agent_id: String,
+    /// Address of the DNS server (UDP and TCP).
+    #[arg(long, env = "PLEMU_DNS", default_value = crate::DEFAULT_DNS)]
+    pub dns: SocketAddr,
+    /// VPCs this agent serves (repeat the flag); none means every VPC.
+    #[arg(long = "vpc-id", env = "PLEMU_VPC_IDS", value_delimiter = ',')]
+    pub vpc_ids: Vec<String>,
+    /// Listen on the ENIs' modelled addresses (containers) instead of per-ENI loopback addresses.
+    #[arg(long, env = "PLEMU_BIND_MODELLED")]
+    pub bind_modelled: bool,
+    /// Evaluate security groups on this client address instead of a host of the ENI's subnet.
+    #[arg(long, conflicts_with = "client_peer_address")]
+    pub client_address: Option<Ipv4Addr>,
+    /// Evaluate security groups on the client's real address (containers).
+    #[arg(long)]
+    pub client_peer_address: bool,
+}
+
+/// Runs the control plane alone.
+///
+/// # Errors
+/// When the address cannot be bound or the store cannot be opened.
+pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
+    shutdown::init_tracing();
+    let api = TcpListener::bind(args.api).await.with_context(|| format!("cannot listen for the API on {}", args.api))?;
+    let cp = plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
+        data_dir: args.data_dir.clone(),
+        eni_bind_net: args.eni_bind_net,
+        provisioning_delay: args.provisioning_delay,
+    })
+    .await
+    .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+    let addr = api.local_addr()?;
+    let token = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let t = token.child_token();
+    tasks.spawn(async move { ("control plane", cp.serve(api, t).await.map_err(anyhow::Error::from)) });
+    tracing::info!(api = %addr, "plemu control plane ready");
+    println!("plemu control-plane ready: api {addr}");
+    shutdown::supervise(token, tasks).await
+}
+
+/// Runs a provider agent alone.
+///
+/// # Errors
+/// When the tunnel address cannot be bound or the agent fails.
+pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
+    shutdown::init_tracing();
+    let tunnel = TcpListener::bind(args.tunnel).await.with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
+    let addr = tunnel.local_addr()?;
+    let cfg = plemu_provider::Config {
+        control_plane: args.control_plane,
+        agent_id: args.agent_id,
+        advertise_address: args.advertise,
+        vpc_ids: args.vpc_ids,
+    };
+    let token = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let t = token.child_token();
+    tasks.spawn(async move { ("provider agent", plemu_provider::run(cfg, tunnel, t).await.map_err(anyhow::Error::from)) });
+    println!("plemu provider ready: tunnel {addr}");
+    shutdown::supervise(token, tasks).await
+}
+
+/// Runs a consumer agent alone.
+///
+/// # Errors
+/// When the DNS address cannot be bound or the agent fails.
+pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
+    shutdown::init_tracing();
+    let dns_udp = UdpSocket::bind(args.dns).await.with_context(|| format!("cannot bind the DNS server to udp {}", args.dns))?;
+    let dns_addr = dns_udp.local_addr()?;
+    let dns_tcp = TcpListener::bind(dns_addr).await.with_context(|| format!("cannot bind the DNS server to tcp {dns_addr}"))?;
+    let cfg = plemu_consumer::Config {
+        control_plane: args.control_plane,
+        agent_id: args.agent_id,
+        vpc_ids: args.vpc_ids,
+        bind: if args.bind_modelled { plemu_consumer::BindMode::Modelled } else { plemu_consumer::BindMode::Loopback },
+        client_address: match (args.client_address, args.client_peer_address) {
+            (Some(a), _) => plemu_consumer::ClientAddress::Fixed(a),
+            (None, true) => plemu_consumer::ClientAddress::Peer,
+            (None, false) => plemu_consumer::ClientAddress::SubnetHost,
+        },
+        ..plemu_consumer::Config::default()
+    };
+    let token = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let t = token.child_token();
+    tasks.spawn(async move { ("consumer agent", plemu_consumer::run(cfg, dns_udp, dns_tcp, t).await.map_err(anyhow::Error::from)) });
+    println!("plemu consumer ready: dns {dns_addr}");
+    shutdown::supervise(token, tasks).await
+}

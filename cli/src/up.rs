@@ -1,0 +1,139 @@
+//! `plemu up`: the control plane, a provider agent and a consumer agent in one
+//! process on loopback, talking over the same gRPC API and tunnel as apart.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::shutdown;
+
+/// Arguments of `plemu up`.
+#[derive(clap::Args, Debug)]
+pub struct UpArgs {
+    /// Directory of the embedded store; everything created through the API lives here and survives restarts.
+    #[arg(long, env = "PLEMU_DATA_DIR", default_value = ".plemu")]
+    pub data_dir: PathBuf,
+    /// Address of the gRPC API (the CLI's --endpoint-url). Port 0 picks a free port.
+    #[arg(long, env = "PLEMU_API", default_value = crate::DEFAULT_API)]
+    pub api: SocketAddr,
+    /// Address of the DNS server (UDP and TCP) that answers endpoint and private DNS names. Port 0 picks a free port.
+    #[arg(long, env = "PLEMU_DNS", default_value = crate::DEFAULT_DNS)]
+    pub dns: SocketAddr,
+    /// Address of the provider agent's tunnel server. Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub tunnel: SocketAddr,
+    /// Loopback range from which each endpoint network interface gets an address of its own to listen on.
+    #[arg(long, env = "PLEMU_ENI_BIND_NET", default_value = "127.1.0.0/16")]
+    pub eni_bind_net: ipnet::Ipv4Net,
+    /// How long a new endpoint stays `pending` (and a new load balancer `provisioning`), e.g. `1s`, `200ms`, `0`.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub provisioning_delay: Duration,
+    /// The address a local client is taken to have when endpoint security groups are evaluated.
+    /// Default: the last usable address of the endpoint ENI's subnet (a host inside the consumer VPC).
+    #[arg(long)]
+    pub client_address: Option<Ipv4Addr>,
+}
+
+/// Runs everything until Ctrl-C or SIGTERM.
+///
+/// # Errors
+/// When an address cannot be bound, the store cannot be opened, or a part fails.
+pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    shutdown::init_tracing();
+    let api = TcpListener::bind(args.api).await.with_context(|| format!("cannot listen for the API on {}", args.api))?;
+    let dns_udp = UdpSocket::bind(args.dns).await.with_context(|| format!("cannot bind the DNS server to udp {}", args.dns))?;
+    let dns_addr = dns_udp.local_addr()?;
+    let dns_tcp = TcpListener::bind(dns_addr).await.with_context(|| format!("cannot bind the DNS server to tcp {dns_addr}"))?;
+    let tunnel = TcpListener::bind(args.tunnel).await.with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
+    let api_addr = api.local_addr()?;
+    let control_plane_url = format!("http://{}", dialable(api_addr));
+
+    let control_plane = plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
+        data_dir: args.data_dir.clone(),
+        eni_bind_net: args.eni_bind_net,
+        provisioning_delay: args.provisioning_delay,
+    })
+    .await
+    .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+
+    let token = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let t = token.child_token();
+    tasks.spawn(async move { ("control plane", control_plane.serve(api, t).await.map_err(anyhow::Error::from)) });
+    let provider = plemu_provider::Config {
+        control_plane: control_plane_url.clone(),
+        agent_id: "provider-0".into(),
+        advertise_address: None,
+        vpc_ids: Vec::new(),
+    };
+    let t = token.child_token();
+    tasks.spawn(async move { ("provider agent", plemu_provider::run(provider, tunnel, t).await.map_err(anyhow::Error::from)) });
+    let consumer = plemu_consumer::Config {
+        control_plane: control_plane_url,
+        agent_id: "consumer-0".into(),
+        client_address: match args.client_address {
+            Some(a) => plemu_consumer::ClientAddress::Fixed(a),
+            None => plemu_consumer::ClientAddress::SubnetHost,
+        },
+        ..plemu_consumer::Config::default()
+    };
+    let t = token.child_token();
+    tasks.spawn(async move { ("consumer agent", plemu_consumer::run(consumer, dns_udp, dns_tcp, t).await.map_err(anyhow::Error::from)) });
+
+    tracing::info!(api = %api_addr, dns = %dns_addr, data_dir = %args.data_dir.display(), "plemu ready");
+    // A stable line on stdout for scripts and test harnesses to wait on.
+    println!("plemu ready: api {api_addr} dns {dns_addr}");
+    shutdown::supervise(token, tasks).await
+}
+
+/// The address to dial for a listener bound to `addr` (an unspecified address means loopback).
+pub fn dialable(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V4(a) if a.ip().is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, a.port())),
+        SocketAddr::V6(a) if a.ip().is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, a.port())),
+        other => other,
+    }
+}
+
+/// Parses `0`, `250ms`, `2s` or `1m`.
+///
+/// # Errors
+/// When the text is not a number with one of those units.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, ""), |i| s.split_at(i));
+    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a duration such as 0, 250ms, 2s or 1m"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "" if n == 0 => Ok(Duration::ZERO),
+        _ => Err(format!("'{s}' is not a duration such as 0, 250ms, 2s or 1m")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn unspecified_addresses_dial_loopback() {
+        assert_eq!(dialable("0.0.0.0:4599".parse().unwrap()), "127.0.0.1:4599".parse().unwrap());
+        assert_eq!(dialable("127.0.0.2:1".parse().unwrap()), "127.0.0.2:1".parse().unwrap());
+    }
+}

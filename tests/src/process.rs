@@ -1,0 +1,250 @@
+//! The real `plemu up` binary as a child process: started on free ports,
+//! waited for through its ready line, stopped or SIGKILLed, never leaked.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// How `plemu up` is started.
+#[derive(Debug, Clone)]
+pub struct PlemuOptions {
+    /// The data directory; `None` for a fresh temporary one.
+    pub data_dir: Option<PathBuf>,
+    /// Loopback range for ENI addresses; `None` for a random /24 in 127.64.0.0/10, so that
+    /// plemu instances running side by side never share an address.
+    pub eni_bind_net: Option<String>,
+    /// `--provisioning-delay`, e.g. `0` or `1s`.
+    pub provisioning_delay: String,
+}
+
+impl Default for PlemuOptions {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            eni_bind_net: None,
+            provisioning_delay: "0".into(),
+        }
+    }
+}
+
+/// A running `plemu up`. Dropping it kills the process.
+#[derive(Debug)]
+pub struct Plemu {
+    child: Option<Child>,
+    /// The gRPC API address.
+    pub api: SocketAddr,
+    /// The DNS server address (UDP and TCP).
+    pub dns: SocketAddr,
+    data_dir: PathBuf,
+    eni_bind_net: String,
+    log: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// The `plemu` binary: `$PLEMU_BIN`, else `plemu` next to the running test's
+/// target directory (`cargo test --workspace` builds it).
+///
+/// # Errors
+/// When no binary is found.
+pub fn plemu_bin() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("PLEMU_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe()?;
+    for dir in exe.ancestors().skip(1).take(3) {
+        let candidate = dir.join("plemu");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "no plemu binary next to {}: run `cargo build -p plemu` or set PLEMU_BIN",
+        exe.display()
+    )
+}
+
+impl Plemu {
+    /// Starts `plemu up` and waits (at most 60 s) for its ready line.
+    ///
+    /// # Errors
+    /// When the binary is missing, fails to start, or exits before it is ready.
+    pub fn start(opts: PlemuOptions) -> anyhow::Result<Self> {
+        let (temp, data_dir) = match &opts.data_dir {
+            Some(d) => (None, d.clone()),
+            None => {
+                let t = tempfile::tempdir()?;
+                let d = t.path().join("data");
+                (Some(t), d)
+            }
+        };
+        let eni_bind_net = opts.eni_bind_net.clone().unwrap_or_else(random_bind_net);
+        Self::spawn(data_dir, eni_bind_net, &opts.provisioning_delay, temp)
+    }
+
+    fn spawn(
+        data_dir: PathBuf,
+        eni_bind_net: String,
+        delay: &str,
+        temp: Option<tempfile::TempDir>,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&data_dir)?;
+        let log = data_dir.with_extension(format!("{}.log", std::process::id()));
+        let log_file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)?;
+        let mut child = Command::new(plemu_bin()?)
+            .args([
+                "up",
+                "--api",
+                "127.0.0.1:0",
+                "--dns",
+                "127.0.0.1:0",
+                "--provisioning-delay",
+                delay,
+            ])
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["--eni-bind-net", &eni_bind_net])
+            .env(
+                "RUST_LOG",
+                std::env::var("PLEMU_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .spawn()
+            .context("cannot start plemu")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if !sent && line.starts_with("plemu ready:") {
+                    let _ = tx.send(line);
+                    sent = true;
+                }
+            }
+        });
+        let mut plemu = Self {
+            child: Some(child),
+            api: ([0, 0, 0, 0], 0).into(),
+            dns: ([0, 0, 0, 0], 0).into(),
+            data_dir,
+            eni_bind_net,
+            log,
+            _temp: temp,
+        };
+        let line = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => line,
+            Err(_) => bail!("plemu did not become ready; its log:\n{}", plemu.log_text()),
+        };
+        // "plemu ready: api 127.0.0.1:PORT dns 127.0.0.1:PORT"
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let find = |key: &str| -> anyhow::Result<SocketAddr> {
+            let i = words
+                .iter()
+                .position(|w| *w == key)
+                .with_context(|| format!("no {key} in '{line}'"))?;
+            Ok(words
+                .get(i + 1)
+                .with_context(|| format!("no {key} address in '{line}'"))?
+                .parse()?)
+        };
+        plemu.api = find("api")?;
+        plemu.dns = find("dns")?;
+        Ok(plemu)
+    }
+
+    /// The API URL, for `--endpoint-url` and the clients.
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.api)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// What the process logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Kills the process with SIGKILL: no chance to flush or clean up.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops the process with SIGTERM and waits (at most 20 s) for it to exit.
+    ///
+    /// # Errors
+    /// When it does not exit in time or exits with a failure.
+    pub fn terminate(&mut self) -> anyhow::Result<()> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()?;
+        for _ in 0..200 {
+            if let Some(status) = child.try_wait()? {
+                anyhow::ensure!(
+                    status.success(),
+                    "plemu exited with {status}; log:\n{}",
+                    self.log_text()
+                );
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("plemu did not stop within 20 s of SIGTERM")
+    }
+
+    /// Kills this process (SIGKILL) and starts a new one on the same data directory and ENI range.
+    ///
+    /// # Errors
+    /// As [`Plemu::start`].
+    pub fn kill_and_restart(mut self) -> anyhow::Result<Self> {
+        self.kill();
+        let temp = self._temp.take();
+        let (data_dir, net) = (self.data_dir.clone(), self.eni_bind_net.clone());
+        Self::spawn(data_dir, net, "0", temp)
+    }
+}
+
+impl Drop for Plemu {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "--- plemu log ({}) ---\n{}",
+                self.log.display(),
+                self.log_text()
+            );
+        }
+        self.kill();
+    }
+}
+
+/// A random /24 inside 127.64.0.0/10.
+fn random_bind_net() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let k = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = (std::process::id() as u64).rotate_left(17)
+        ^ k.rotate_left(41)
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+    let n = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    format!("127.{}.{}.0/24", 64 + (n % 64), (n >> 8) % 256)
+}

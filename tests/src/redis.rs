@@ -1,0 +1,84 @@
+//! A real `redis-server` (Debian's package) on a free loopback port, stopped on drop.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+/// A running `redis-server` bound to 127.0.0.1 only, with persistence off.
+#[derive(Debug)]
+pub struct RedisServer {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    /// Starts `redis-server` on a free port and waits (at most 20 s) until it accepts connections.
+    ///
+    /// # Errors
+    /// When `redis-server` is not installed or does not come up.
+    pub fn start() -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let dir = tempfile::tempdir()?;
+        let child = Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .args(["--protected-mode", "no", "--loglevel", "warning"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start redis-server (install Debian's redis-server package)")?;
+        let mut server = Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if TcpStream::connect(server.addr).is_ok() {
+                return Ok(server);
+            }
+            if let Some(status) = server.child.try_wait()? {
+                bail!("redis-server exited with {status}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!(
+            "redis-server did not accept connections on {} within 20 s",
+            server.addr
+        )
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that was free on 127.0.0.1 a moment ago.
+///
+/// # Errors
+/// When no port can be bound.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}

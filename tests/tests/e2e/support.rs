@@ -1,0 +1,38 @@
+//! Helpers shared by the suites: a Redis client over a given address.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+
+/// Runs one Redis command on a fresh connection to `addr`, bounded by 5 s.
+pub async fn redis_cmd(addr: SocketAddr, args: &[&str]) -> anyhow::Result<Option<String>> {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        let client = redis::Client::open(format!("redis://{addr}/"))?;
+        let mut con = client
+            .get_multiplexed_async_connection()
+            .await
+            .context("connect")?;
+        let mut cmd = redis::cmd(args[0]);
+        for a in &args[1..] {
+            cmd.arg(*a);
+        }
+        let v: Option<String> = cmd.query_async(&mut con).await?;
+        Ok(v)
+    })
+    .await
+    .context("redis command timed out")?
+}
+
+/// The address a Redis client reaches through the endpoint, found through plemu's DNS.
+pub async fn endpoint_addr(dns: SocketAddr, name: &str) -> anyhow::Result<SocketAddr> {
+    let resolver = plemu_testkit::dns::resolver(dns)?;
+    let ips = plemu_testkit::dns::lookup(&resolver, name).await?;
+    let ip = ips
+        .first()
+        .with_context(|| format!("{name} has no address"))?;
+    Ok(SocketAddr::new(
+        *ip,
+        plemu_testkit::topology::LISTENER_PORT as u16,
+    ))
+}
