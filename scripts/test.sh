@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every check and test of plemu, installing what the tests need first.
+# Usage: scripts/test.sh            (from the repository root, as root or with sudo for apt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The e2e suites start a real redis-server (Debian's package).
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "== installing redis-server"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+# --workspace builds the plemu binary, which the e2e suites run as a real process.
+cargo test --workspace --locked
