@@ -1,0 +1,181 @@
+//! Whether a new flow may pass, and to which target: the grant, the listener and the flow hash.
+
+use plemu_proto::pb::{OpenFlow, ProviderState};
+use tonic::Status;
+
+use crate::health::TargetKey;
+use crate::health::table::HealthTable;
+use crate::nlb::select::{FlowKey, choose};
+
+/// Where an admitted flow goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The load balancer whose listener took the flow.
+    pub load_balancer_arn: String,
+    /// The listener's target group.
+    pub target_group_arn: String,
+    /// The chosen target's id as registered.
+    pub target_id: String,
+    /// The chosen target's traffic port.
+    pub target_port: u16,
+    /// No eligible target was healthy: the NLB failed open.
+    pub failed_open: bool,
+}
+
+impl Route {
+    /// The target as `id:port`, as the `opened` frame names it.
+    pub fn target(&self) -> String {
+        format!("{}:{}", self.target_id, self.target_port)
+    }
+}
+
+/// Why a flow was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// No endpoint with this id is connected to a service of this agent.
+    UnknownEndpoint(String),
+    /// The credential does not match the endpoint's.
+    BadCredential(String),
+    /// The endpoint connection is not `available`.
+    NotAvailable {
+        /// The endpoint.
+        vpc_endpoint_id: String,
+        /// Its connection state.
+        state: String,
+    },
+    /// None of the service's load balancers listens on the port.
+    NoListener {
+        /// The endpoint.
+        vpc_endpoint_id: String,
+        /// The port asked for.
+        port: u32,
+    },
+    /// The listener's target group has no target eligible for the flow.
+    NoTargets {
+        /// The target group.
+        target_group_arn: String,
+    },
+}
+
+impl Rejection {
+    /// The status the tunnel stream ends with.
+    pub fn to_status(&self) -> Status {
+        match self {
+            Self::UnknownEndpoint(vpce) => Status::permission_denied(format!(
+                "VPC endpoint {vpce} has no access to this service"
+            )),
+            Self::BadCredential(vpce) => {
+                Status::permission_denied(format!("invalid credential for VPC endpoint {vpce}"))
+            }
+            Self::NotAvailable {
+                vpc_endpoint_id,
+                state,
+            } => Status::failed_precondition(format!("VPC endpoint {vpc_endpoint_id} is {state}")),
+            Self::NoListener {
+                vpc_endpoint_id,
+                port,
+            } => Status::not_found(format!(
+                "no listener on port {port} for VPC endpoint {vpc_endpoint_id}"
+            )),
+            Self::NoTargets { target_group_arn } => Status::unavailable(format!(
+                "no targets registered in {target_group_arn} for this flow"
+            )),
+        }
+    }
+}
+
+/// The verdict on a new flow. Refusal is an expected outcome, not an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// The flow may pass, to this target.
+    Allowed(Route),
+    /// The flow is refused.
+    Rejected(Rejection),
+}
+
+/// Decides on the flow that `open` announces, against the snapshot `state` and current `health`.
+///
+/// # Arguments
+/// * `sequence`: the flow's random number for the flow hash.
+pub fn admit(
+    state: &ProviderState,
+    health: &HealthTable,
+    open: &OpenFlow,
+    sequence: u32,
+) -> Admission {
+    let vpce = &open.vpc_endpoint_id;
+    let Some(grant) = state.endpoints.iter().find(|g| &g.vpc_endpoint_id == vpce) else {
+        return Admission::Rejected(Rejection::UnknownEndpoint(vpce.clone()));
+    };
+    if grant.credential.is_empty() || grant.credential != open.credential {
+        return Admission::Rejected(Rejection::BadCredential(vpce.clone()));
+    }
+    if grant.state != "available" {
+        return Admission::Rejected(Rejection::NotAvailable {
+            vpc_endpoint_id: vpce.clone(),
+            state: grant.state.clone(),
+        });
+    }
+    let listener = grant.load_balancer_arns.iter().find_map(|arn| {
+        let lb = state
+            .load_balancers
+            .iter()
+            .find(|lb| &lb.load_balancer_arn == arn)?;
+        let l = lb.listeners.iter().find(|l| l.port == open.port)?;
+        Some((lb, l))
+    });
+    let Some((lb, listener)) = listener else {
+        return Admission::Rejected(Rejection::NoListener {
+            vpc_endpoint_id: vpce.clone(),
+            port: open.port,
+        });
+    };
+    let no_targets = || {
+        Admission::Rejected(Rejection::NoTargets {
+            target_group_arn: listener.target_group_arn.clone(),
+        })
+    };
+    let Some(tg) = state
+        .target_groups
+        .iter()
+        .find(|tg| tg.target_group_arn == listener.target_group_arn)
+    else {
+        return no_targets();
+    };
+    let port_of = |port: u32| if port == 0 { tg.port } else { port };
+    let flow = FlowKey {
+        client: &open.client_address,
+        eni: &open.eni_address,
+        port: open.port,
+        sequence,
+    };
+    let is_healthy = |t: &plemu_proto::pb::TargetSpec| {
+        health.is_healthy(&TargetKey::new(
+            &tg.target_group_arn,
+            &t.id,
+            port_of(t.port),
+        ))
+    };
+    let Some(choice) = choose(
+        &tg.targets,
+        &open.availability_zone,
+        lb.cross_zone_enabled,
+        is_healthy,
+        &flow,
+    ) else {
+        return no_targets();
+    };
+    let Ok(target_port) = u16::try_from(port_of(choice.target.port)) else {
+        return no_targets();
+    };
+    Admission::Allowed(Route {
+        load_balancer_arn: lb.load_balancer_arn.clone(),
+        target_group_arn: tg.target_group_arn.clone(),
+        target_id: choice.target.id.clone(),
+        target_port,
+        failed_open: choice.failed_open,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+use super::*;
+use crate::health::state::{Probe, TargetHealth, Thresholds};
+use crate::test_util::fixture::{self, TG_ARN};
+use tonic::Code;
+
+fn healthy(table: &HealthTable, id: &str) {
+    let key = TargetKey::new(TG_ARN, id, 6379);
+    table.register(key.clone(), 1);
+    let t = Thresholds {
+        healthy: 1,
+        unhealthy: 1,
+    };
+    table.update(&key, 1, TargetHealth::initial().on(&Probe::Success, t));
+}
+
+#[test]
+fn case_table() {
+    let targets = [("10.0.1.10", 6379), ("10.0.1.11", 0)];
+    let available = fixture::provider_state(&targets, "available");
+    let pending = fixture::provider_state(&targets, "pendingAcceptance");
+    let empty = fixture::provider_state(&[], "available");
+    let open = fixture::open_flow();
+    let with = |f: fn(&mut OpenFlow)| {
+        let mut o = open.clone();
+        f(&mut o);
+        o
+    };
+    // (state, open frame, expected status code or None for allowed)
+    let cases: Vec<(&str, &ProviderState, OpenFlow, Option<Code>)> = vec![
+        ("allowed", &available, open.clone(), None),
+        (
+            "unknown endpoint",
+            &available,
+            with(|o| o.vpc_endpoint_id = "vpce-0000000000000000f".into()),
+            Some(Code::PermissionDenied),
+        ),
+        (
+            "wrong credential",
+            &available,
+            with(|o| o.credential = "guess".into()),
+            Some(Code::PermissionDenied),
+        ),
+        (
+            "pending acceptance",
+            &pending,
+            open.clone(),
+            Some(Code::FailedPrecondition),
+        ),
+        (
+            "no listener on port",
+            &available,
+            with(|o| o.port = 6380),
+            Some(Code::NotFound),
+        ),
+        ("no targets", &empty, open.clone(), Some(Code::Unavailable)),
+        (
+            "no target in the ENI's zone",
+            &available,
+            with(|o| o.availability_zone = "us-east-1b".into()),
+            Some(Code::Unavailable),
+        ),
+    ];
+    let health = HealthTable::new();
+    for (name, state, open, expect) in cases {
+        let got = admit(state, &health, &open, 7);
+        match (got, expect) {
+            (Admission::Allowed(route), None) => {
+                assert!(route.failed_open, "{name}: no target is healthy yet");
+                assert_eq!(
+                    route.target_port, 6379,
+                    "{name}: port 0 means the group's port"
+                );
+            }
+            (Admission::Rejected(r), Some(code)) => {
+                assert_eq!(r.to_status().code(), code, "{name}: {r:?}")
+            }
+            (got, expect) => panic!("{name}: got {got:?}, expected {expect:?}"),
+        }
+    }
+}
+
+#[test]
+fn not_available_message_names_endpoint_and_state() {
+    let state = fixture::provider_state(&[("10.0.1.10", 6379)], "pendingAcceptance");
+    let Admission::Rejected(r) = admit(&state, &HealthTable::new(), &fixture::open_flow(), 1)
+    else {
+        panic!("admitted")
+    };
+    assert_eq!(
+        r.to_status().message(),
+        format!("VPC endpoint {} is pendingAcceptance", fixture::VPCE)
+    );
+}
+
+#[test]
+fn healthy_targets_are_preferred() {
+    let state = fixture::provider_state(&[("10.0.1.10", 6379), ("10.0.1.11", 6379)], "available");
+    let health = HealthTable::new();
+    healthy(&health, "10.0.1.11");
+    for seq in 0..200 {
+        let Admission::Allowed(route) = admit(&state, &health, &fixture::open_flow(), seq) else {
+            panic!("refused")
+        };
+        assert_eq!(route.target(), "10.0.1.11:6379");
+        assert!(!route.failed_open);
+    }
+}

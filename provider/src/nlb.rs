@@ -1,0 +1,4 @@
+//! The Network Load Balancer's data plane: which target a flow goes to, and how it is reached.
+
+pub mod select;
+pub mod target;

@@ -1,0 +1,153 @@
+//! Dialling targets: IP ids directly, host names through the system resolver.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::TokioResolver;
+use tokio::net::TcpStream;
+
+use crate::error::DialError;
+
+/// How long a flow waits for its target to accept.
+pub const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects to targets by registered id (an IP address or a host name) and port.
+///
+/// Cheap to share behind an `Arc`: the resolver keeps one cache for every flow and health check.
+#[derive(Clone)]
+pub struct Dialer {
+    /// The system resolver; `None` when the system configuration could not be read, in which
+    /// case only IP ids and `localhost` can be dialled.
+    resolver: Option<TokioResolver>,
+}
+
+// === impl Dialer ===
+
+impl Dialer {
+    /// A dialer that resolves host names with the system configuration (`/etc/resolv.conf`,
+    /// `/etc/hosts`). If that cannot be read it logs a warning and dials IP ids only.
+    pub fn from_system() -> Self {
+        let resolver = match TokioResolver::builder_tokio().and_then(|b| b.build()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                tracing::warn!(error = %e, "system resolver unavailable; only IP targets and localhost can be dialled");
+                None
+            }
+        };
+        Self { resolver }
+    }
+
+    /// A dialer that sends no DNS queries: IP ids and `localhost` only.
+    pub fn without_dns() -> Self {
+        Self { resolver: None }
+    }
+
+    /// The socket address of target `id` on `port`.
+    ///
+    /// # Errors
+    /// [`DialError::Resolve`] or [`DialError::NoAddress`] when a host name does not resolve.
+    pub async fn resolve(&self, id: &str, port: u16) -> Result<SocketAddr, DialError> {
+        if let Ok(ip) = id.parse::<IpAddr>() {
+            return Ok(SocketAddr::new(ip, port));
+        }
+        let is_localhost = id.trim_end_matches('.').eq_ignore_ascii_case("localhost");
+        let Some(resolver) = &self.resolver else {
+            return if is_localhost {
+                Ok(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port))
+            } else {
+                Err(DialError::Resolve {
+                    host: id.to_string(),
+                    reason: "no system resolver configured".into(),
+                })
+            };
+        };
+        // `localhost.` is fully qualified so that no search domain is tried: the hosts file
+        // (or RFC 6761's rule) answers it without a query.
+        let name = if is_localhost { "localhost." } else { id };
+        let lookup = resolver
+            .lookup_ip(name)
+            .await
+            .map_err(|e| DialError::Resolve {
+                host: id.to_string(),
+                reason: e.to_string(),
+            })?;
+        let ips: Vec<IpAddr> = lookup.iter().collect();
+        ips.iter()
+            .find(|ip| ip.is_ipv4())
+            .or_else(|| ips.first())
+            .map(|ip| SocketAddr::new(*ip, port))
+            .ok_or_else(|| DialError::NoAddress {
+                host: id.to_string(),
+            })
+    }
+
+    /// Connects to target `id` on `port`, resolving and connecting within `timeout`.
+    ///
+    /// # Errors
+    /// The [`DialError`] that says why the target could not be reached.
+    pub async fn dial(
+        &self,
+        id: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<TcpStream, DialError> {
+        let attempt = async {
+            let addr = self.resolve(id, port).await?;
+            TcpStream::connect(addr)
+                .await
+                .map_err(|source| DialError::Connect { addr, source })
+        };
+        match tokio::time::timeout(timeout, attempt).await {
+            Ok(r) => r,
+            Err(_) => Err(DialError::Timeout {
+                target: format!("{id}:{port}"),
+                after: timeout,
+            }),
+        }
+    }
+}
+
+impl std::fmt::Debug for Dialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dialer")
+            .field("dns", &self.resolver.is_some())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    #[tokio::test]
+    async fn dials_ip_and_localhost_targets() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        for dialer in [Dialer::from_system(), Dialer::without_dns()] {
+            for id in ["127.0.0.1", "localhost"] {
+                let s = dialer.dial(id, port, DIAL_TIMEOUT).await.unwrap();
+                assert_eq!(s.peer_addr().unwrap().port(), port, "{id} via {dialer:?}");
+                listener.accept().await.unwrap();
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_and_unresolvable_targets_fail() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let err = Dialer::without_dns()
+            .dial("127.0.0.1", port, DIAL_TIMEOUT)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DialError::Connect { .. }), "{err}");
+        assert!(!err.is_timeout());
+        let err = Dialer::without_dns()
+            .dial("redis.internal", port, DIAL_TIMEOUT)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DialError::Resolve { .. }), "{err}");
+    }
+}

@@ -1,0 +1,208 @@
+//! The tunnel server: one gRPC stream per flow, admitted, dialled to a target and spliced.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plemu_proto::pb::frame::Kind;
+use plemu_proto::pb::tunnel_server::{Tunnel, TunnelServer};
+use plemu_proto::pb::{FlowOpened, Frame, OpenFlow};
+use plemu_proto::tunnel::{FLOW_CHANNEL_FRAMES, FlowEnd, frame, splice};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tonic::{Request, Response, Status, Streaming};
+use tracing::Instrument;
+
+use crate::admission::{Admission, admit};
+use crate::error::Error;
+use crate::health::table::HealthTable;
+use crate::nlb::target::{DIAL_TIMEOUT, Dialer};
+use crate::routes::Routes;
+
+/// HTTP/2 window of one tunnel stream: loopback throughput is capped near 90 MiB/s with the
+/// 64 KiB default.
+const STREAM_WINDOW: u32 = 4 * 1024 * 1024;
+/// HTTP/2 window of one connection, shared by its streams: large so that one stalled flow
+/// cannot starve the others.
+const CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
+/// Interval of HTTP/2 keepalive pings to consumer agents.
+const KEEPALIVE: Duration = Duration::from_secs(30);
+
+/// The `Tunnel` service: what every flow task shares.
+#[derive(Debug, Clone)]
+pub struct TunnelService {
+    routes: Arc<Routes>,
+    health: Arc<HealthTable>,
+    dialer: Arc<Dialer>,
+    /// Where flow tasks run, so that shutdown can wait for them.
+    tracker: TaskTracker,
+    /// Cancelled at shutdown: every flow stops.
+    shutdown: CancellationToken,
+}
+
+// === impl TunnelService ===
+
+impl TunnelService {
+    /// A service that routes by `routes` and `health`, dials with `dialer`, and runs its flows
+    /// in `tracker` under `shutdown`.
+    pub fn new(
+        routes: Arc<Routes>,
+        health: Arc<HealthTable>,
+        dialer: Arc<Dialer>,
+        tracker: TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Self {
+            routes,
+            health,
+            dialer,
+            tracker,
+            shutdown,
+        }
+    }
+
+    /// Serves the tunnel on `listener` until `shutdown` is cancelled.
+    ///
+    /// # Errors
+    /// [`Error::TunnelServer`] when the server fails, [`Error::TunnelServerStopped`] when it
+    /// returns without cancellation.
+    pub async fn serve(self, listener: TcpListener) -> Result<(), Error> {
+        let shutdown = self.shutdown.clone();
+        let incoming = TcpListenerStream::new(listener).map(|accepted| {
+            accepted.inspect(|socket| {
+                let _ = socket.set_nodelay(true);
+            })
+        });
+        tonic::transport::Server::builder()
+            .initial_stream_window_size(STREAM_WINDOW)
+            .initial_connection_window_size(CONNECTION_WINDOW)
+            .http2_keepalive_interval(Some(KEEPALIVE))
+            .add_service(TunnelServer::new(self))
+            .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned())
+            .await
+            .map_err(Error::TunnelServer)?;
+        if shutdown.is_cancelled() {
+            Ok(())
+        } else {
+            Err(Error::TunnelServerStopped)
+        }
+    }
+
+    /// Runs one flow from its first frame to its end.
+    async fn flow(self, mut inbound: Streaming<Frame>, tx: mpsc::Sender<Result<Frame, Status>>) {
+        let first = tokio::select! {
+            _ = self.shutdown.cancelled() => return,
+            first = inbound.message() => first,
+        };
+        let open = match first {
+            Ok(Some(Frame {
+                kind: Some(Kind::Open(open)),
+            })) => open,
+            Ok(Some(_)) => {
+                tracing::debug!("tunnel stream did not start with open");
+                let _ = tx
+                    .send(Err(Status::invalid_argument(
+                        "the first frame of a flow must be `open`",
+                    )))
+                    .await;
+                return;
+            }
+            Ok(None) => return tracing::debug!("tunnel stream ended before open"),
+            Err(status) => {
+                return tracing::debug!(
+                    message = status.message(),
+                    "tunnel stream failed before open"
+                );
+            }
+        };
+        let span = tracing::info_span!(
+            "flow",
+            vpce = %open.vpc_endpoint_id,
+            client.addr = %open.client_address,
+            target.addr = tracing::field::Empty,
+        );
+        self.admitted_flow(open, inbound, tx).instrument(span).await;
+    }
+
+    async fn admitted_flow(
+        self,
+        open: OpenFlow,
+        inbound: Streaming<Frame>,
+        tx: mpsc::Sender<Result<Frame, Status>>,
+    ) {
+        let route = match admit(&self.routes.snapshot(), &self.health, &open, rand::random()) {
+            Admission::Allowed(route) => route,
+            Admission::Rejected(rejection) => {
+                let status = rejection.to_status();
+                tracing::info!(code = ?status.code(), reason = status.message(), "flow refused");
+                let _ = tx.send(Err(status)).await;
+                return;
+            }
+        };
+        let target = route.target();
+        tracing::Span::current().record("target.addr", tracing::field::display(&target));
+        if route.failed_open {
+            tracing::info!(target_group = %route.target_group_arn, "no healthy target: failing open");
+        }
+        let dialled = tokio::select! {
+            _ = self.shutdown.cancelled() => return,
+            r = self.dialer.dial(&route.target_id, route.target_port, DIAL_TIMEOUT) => r,
+        };
+        let socket = match dialled {
+            Ok(socket) => socket,
+            Err(e) => {
+                tracing::info!(error = %e, "target unreachable: flow refused");
+                let _ = tx.send(Err(Status::unavailable(e.to_string()))).await;
+                return;
+            }
+        };
+        if tx
+            .send(Ok(frame(Kind::Opened(FlowOpened {
+                target: target.clone(),
+            }))))
+            .await
+            .is_err()
+        {
+            plemu_proto::tunnel::reset_socket(socket);
+            return tracing::debug!("consumer left before the flow opened");
+        }
+        tracing::info!(load_balancer = %route.load_balancer_arn, "flow opened");
+        let started = Instant::now();
+        let stats = tokio::select! {
+            _ = self.shutdown.cancelled() => {
+                return tracing::info!(duration = ?started.elapsed(), "flow stopped by shutdown");
+            }
+            stats = splice(socket, tx, inbound) => stats,
+        };
+        if let FlowEnd::LocalError(e) = &stats.end {
+            tracing::debug!(error = %e, "target socket error");
+        }
+        tracing::info!(
+            bytes.to_target = stats.bytes_in,
+            bytes.to_client = stats.bytes_out,
+            end = ?stats.end,
+            duration = ?started.elapsed(),
+            "flow closed"
+        );
+    }
+}
+
+#[tonic::async_trait]
+impl Tunnel for TunnelService {
+    type OpenStream = ReceiverStream<Result<Frame, Status>>;
+
+    async fn open(
+        &self,
+        request: Request<Streaming<Frame>>,
+    ) -> Result<Response<Self::OpenStream>, Status> {
+        let inbound = request.into_inner();
+        let (tx, rx) = mpsc::channel(FLOW_CHANNEL_FRAMES);
+        // Answer at once: the consumer may await the response headers before it sends `open`.
+        self.tracker.spawn(self.clone().flow(inbound, tx));
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+}
