@@ -1,1 +1,105 @@
-//! placeholder
+//! plemu's control plane: the EC2/ELBv2-shaped gRPC API, the PrivateLink state machines, the
+//! embedded store and the agents' desired-state watch streams.
+//!
+//! # Layout
+//! - [`ControlPlane`]: opens the store ([`Config::data_dir`]) and serves `Ec2`, `Elbv2` and `Agent`.
+//! - `api`, `api/`: one thin handler per AWS action (decode -> validate -> apply -> encode).
+//! - `model`, `model/`: the stored resources and their state enums.
+//! - `validate`: AWS's parameter rules; `filter`: Describe* filters.
+//! - `state`: resources behind one lock, committed to the store before each answer; timers.
+//! - `store`: redb, one table of `kind/id` -> JSON.
+//! - `watch`: the desired state each provider or consumer agent serves.
+//! - [`error`]: [`ApiError`] (AWS error codes) and [`Error`] (open/serve failures).
+#![warn(missing_docs)]
+
+mod api;
+pub mod error;
+mod filter;
+mod model;
+mod state;
+mod store;
+mod validate;
+mod watch;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use plemu_proto::pb;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+
+pub use error::{ApiError, Error, StoreError};
+
+/// How the control plane stores its state and paces its state machines.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Directory holding the store file (`plemu.redb`); created if missing.
+    pub data_dir: PathBuf,
+    /// Loopback range from which each ENI (endpoint network interface) gets its own bind address
+    /// in all-in-one mode. Default 127.1.0.0/16 (network address skipped; first free, persisted).
+    pub eni_bind_net: ipnet::Ipv4Net,
+    /// How long an accepted endpoint stays `pending` (and a new NLB `provisioning`) before it
+    /// becomes `available`/`active`. Default 1 s. Tests use 0.
+    pub provisioning_delay: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(".plemu"),
+            eni_bind_net: ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(127, 1, 0, 0), 16)
+                .expect("prefix 16 is valid"),
+            provisioning_delay: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The control plane: the store loaded in memory, ready to serve.
+pub struct ControlPlane {
+    shared: state::Shared,
+}
+
+impl ControlPlane {
+    /// Opens (or creates) the store in `config.data_dir` and loads every resource.
+    ///
+    /// Provisioning timers of load balancers and endpoints that were still pending are re-armed.
+    ///
+    /// # Errors
+    /// When the directory cannot be created, the store cannot be opened (for example because
+    /// another process holds it), or a stored record cannot be decoded.
+    pub async fn open(config: Config) -> Result<Self, Error> {
+        Ok(Self {
+            shared: state::Shared::open(config).await?,
+        })
+    }
+
+    /// Serves Ec2 + Elbv2 + Agent on `listener` until `shutdown` is cancelled.
+    ///
+    /// On shutdown the watch streams end, timers stop, and the store file is closed.
+    ///
+    /// # Errors
+    /// When the gRPC server fails.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: CancellationToken,
+    ) -> Result<(), Error> {
+        let api = api::Api {
+            shared: self.shared.clone(),
+        };
+        let internal = self.shared.shutdown_token().clone();
+        let signal = async move {
+            shutdown.cancelled().await;
+            // Watch streams never end by themselves: end them so that the server can drain.
+            internal.cancel();
+        };
+        let result = tonic::transport::Server::builder()
+            .add_service(pb::ec2_server::Ec2Server::new(api.clone()))
+            .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()))
+            .add_service(pb::agent_server::AgentServer::new(api))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal)
+            .await;
+        self.shared.close().await;
+        Ok(result?)
+    }
+}

@@ -1,0 +1,130 @@
+//! The gRPC services: one handler per AWS action, decode -> validate -> apply -> encode.
+
+mod agent;
+mod connection;
+mod elbv2;
+mod endpoint;
+mod security_group;
+mod service_detail;
+mod target_group;
+mod target_health;
+mod vpc;
+mod vpce;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+use plemu_proto::meta::Caller;
+use plemu_proto::pb;
+
+use crate::error::ApiError;
+use crate::model::{Resources, Tag};
+use crate::state::Shared;
+
+/// Serves the `Ec2`, `Elbv2` and `Agent` services on the shared state.
+#[derive(Clone)]
+pub(crate) struct Api {
+    pub shared: Shared,
+}
+
+macro_rules! service {
+    ($trait:path { $($method:ident($req:ident) -> $resp:ident => $handler:path;)* }) => {
+        #[tonic::async_trait]
+        impl $trait for Api {
+            $(
+                async fn $method(
+                    &self,
+                    request: tonic::Request<pb::$req>,
+                ) -> Result<tonic::Response<pb::$resp>, tonic::Status> {
+                    let caller = Caller::from_metadata(request.metadata());
+                    let out = $handler(&self.shared, &caller, request.into_inner()).await;
+                    if let Err(e) = &out {
+                        tracing::debug!(action = stringify!($method), code = e.code(), error = %e, "request failed");
+                    }
+                    Ok(tonic::Response::new(out?))
+                }
+            )*
+        }
+    };
+}
+
+service!(pb::ec2_server::Ec2 {
+    create_vpc(CreateVpcRequest) -> CreateVpcResponse => vpc::create_vpc;
+    describe_vpcs(DescribeVpcsRequest) -> DescribeVpcsResponse => vpc::describe_vpcs;
+    modify_vpc_attribute(ModifyVpcAttributeRequest) -> ModifyVpcAttributeResponse => vpc::modify_vpc_attribute;
+    describe_vpc_attribute(DescribeVpcAttributeRequest) -> DescribeVpcAttributeResponse => vpc::describe_vpc_attribute;
+    create_subnet(CreateSubnetRequest) -> CreateSubnetResponse => vpc::create_subnet;
+    describe_subnets(DescribeSubnetsRequest) -> DescribeSubnetsResponse => vpc::describe_subnets;
+    create_security_group(CreateSecurityGroupRequest) -> CreateSecurityGroupResponse => security_group::create_security_group;
+    authorize_security_group_ingress(AuthorizeSecurityGroupIngressRequest) -> AuthorizeSecurityGroupIngressResponse => security_group::authorize_security_group_ingress;
+    describe_security_groups(DescribeSecurityGroupsRequest) -> DescribeSecurityGroupsResponse => security_group::describe_security_groups;
+    create_vpc_endpoint_service_configuration(CreateVpcEndpointServiceConfigurationRequest) -> CreateVpcEndpointServiceConfigurationResponse => vpce::create_service;
+    describe_vpc_endpoint_service_configurations(DescribeVpcEndpointServiceConfigurationsRequest) -> DescribeVpcEndpointServiceConfigurationsResponse => vpce::describe_services;
+    delete_vpc_endpoint_service_configurations(DeleteVpcEndpointServiceConfigurationsRequest) -> DeleteVpcEndpointServiceConfigurationsResponse => vpce::delete_services;
+    modify_vpc_endpoint_service_permissions(ModifyVpcEndpointServicePermissionsRequest) -> ModifyVpcEndpointServicePermissionsResponse => vpce::modify_permissions;
+    describe_vpc_endpoint_service_permissions(DescribeVpcEndpointServicePermissionsRequest) -> DescribeVpcEndpointServicePermissionsResponse => vpce::describe_permissions;
+    start_vpc_endpoint_service_private_dns_verification(StartVpcEndpointServicePrivateDnsVerificationRequest) -> StartVpcEndpointServicePrivateDnsVerificationResponse => vpce::start_private_dns_verification;
+    describe_vpc_endpoint_services(DescribeVpcEndpointServicesRequest) -> DescribeVpcEndpointServicesResponse => service_detail::describe_service_details;
+    accept_vpc_endpoint_connections(AcceptVpcEndpointConnectionsRequest) -> AcceptVpcEndpointConnectionsResponse => connection::accept_connections;
+    reject_vpc_endpoint_connections(RejectVpcEndpointConnectionsRequest) -> RejectVpcEndpointConnectionsResponse => connection::reject_connections;
+    describe_vpc_endpoint_connections(DescribeVpcEndpointConnectionsRequest) -> DescribeVpcEndpointConnectionsResponse => connection::describe_connections;
+    create_vpc_endpoint(CreateVpcEndpointRequest) -> CreateVpcEndpointResponse => endpoint::create_endpoint;
+    describe_vpc_endpoints(DescribeVpcEndpointsRequest) -> DescribeVpcEndpointsResponse => endpoint::describe_endpoints;
+    delete_vpc_endpoints(DeleteVpcEndpointsRequest) -> DeleteVpcEndpointsResponse => endpoint::delete_endpoints;
+});
+
+service!(pb::elbv2_server::Elbv2 {
+    create_load_balancer(CreateLoadBalancerRequest) -> CreateLoadBalancerResponse => elbv2::create_load_balancer;
+    describe_load_balancers(DescribeLoadBalancersRequest) -> DescribeLoadBalancersResponse => elbv2::describe_load_balancers;
+    create_target_group(CreateTargetGroupRequest) -> CreateTargetGroupResponse => target_group::create_target_group;
+    describe_target_groups(DescribeTargetGroupsRequest) -> DescribeTargetGroupsResponse => target_group::describe_target_groups;
+    register_targets(RegisterTargetsRequest) -> RegisterTargetsResponse => target_group::register_targets;
+    deregister_targets(DeregisterTargetsRequest) -> DeregisterTargetsResponse => target_group::deregister_targets;
+    describe_target_health(DescribeTargetHealthRequest) -> DescribeTargetHealthResponse => target_health::describe_target_health;
+    create_listener(CreateListenerRequest) -> CreateListenerResponse => elbv2::create_listener;
+    describe_listeners(DescribeListenersRequest) -> DescribeListenersResponse => elbv2::describe_listeners;
+});
+
+/// The tags of the `TagSpecification`s for `resource_type`; other resource types are refused.
+fn spec_tags(specs: &[pb::TagSpecification], resource_type: &str) -> Result<Vec<Tag>, ApiError> {
+    let mut tags = Vec::new();
+    for s in specs {
+        if s.resource_type != resource_type {
+            return Err(ApiError::invalid(
+                "InvalidParameterValue",
+                format!(
+                    "'{}' is not a valid taggable resource type for this operation.",
+                    s.resource_type
+                ),
+            ));
+        }
+        tags.extend(Tag::from_pb(&s.tags));
+    }
+    Ok(tags)
+}
+
+/// A fingerprint of a create request's parameters, for client-token idempotency.
+fn fingerprint(req: &impl prost::Message) -> String {
+    req.encode_to_vec()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The VPC `id` if `caller` sees it.
+fn visible_vpc<'a>(
+    res: &'a Resources,
+    caller: &Caller,
+    id: &str,
+) -> Result<&'a crate::model::Vpc, ApiError> {
+    crate::validate::ec2_id::<plemu_proto::ids::VpcId>(id, "InvalidVpcID.Malformed")?;
+    res.vpcs
+        .get(id)
+        .filter(|v| v.owner.visible_to(caller))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "InvalidVpcID.NotFound",
+                format!("The vpc ID '{id}' does not exist"),
+            )
+        })
+}

@@ -1,0 +1,77 @@
+//! The `Agent` service: desired-state watch streams and target health reports.
+
+use plemu_proto::pb;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use super::Api;
+use crate::error::ApiError;
+use crate::state::{AgentInfo, Shared};
+use crate::watch::snapshot;
+
+#[tonic::async_trait]
+impl pb::agent_server::Agent for Api {
+    type WatchStream = ReceiverStream<Result<pb::DesiredState, Status>>;
+
+    async fn watch(
+        &self,
+        request: Request<pb::WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let req = request.into_inner();
+        let role = req.role();
+        if role == pb::AgentRole::Unspecified {
+            return Err(ApiError::invalid(
+                "InvalidParameterValue",
+                "An agent must say whether it is a provider or a consumer",
+            )
+            .into());
+        }
+        let info = AgentInfo {
+            role,
+            agent_id: req.agent_id,
+            tunnel_address: req.tunnel_address,
+            vpc_ids: req.vpc_ids,
+        };
+        let (tx, rx) = mpsc::channel(2);
+        let shared = self.shared.clone();
+        self.shared.spawn(serve_watch(shared, info, tx));
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    async fn report_target_health(
+        &self,
+        request: Request<pb::ReportTargetHealthRequest>,
+    ) -> Result<Response<pb::ReportTargetHealthResponse>, Status> {
+        let req = request.into_inner();
+        self.shared.report_health(req.agent_id, req.targets).await;
+        Ok(Response::new(pb::ReportTargetHealthResponse {}))
+    }
+}
+
+/// Sends `agent` a snapshot now and after every change, until it goes away or the server stops.
+async fn serve_watch(
+    shared: Shared,
+    agent: AgentInfo,
+    tx: mpsc::Sender<Result<pb::DesiredState, Status>>,
+) {
+    let n = shared.register_agent(agent.clone()).await;
+    tracing::debug!(agent = %agent.agent_id, role = ?agent.role, "agent connected");
+    let mut version = shared.subscribe();
+    let token = shared.shutdown_token().clone();
+    loop {
+        let v = *version.borrow_and_update();
+        let snap = shared.read(|st| snapshot(st, &agent, v)).await;
+        tokio::select! {
+            r = tx.send(Ok(snap)) => if r.is_err() { break },
+            () = token.cancelled() => break,
+        }
+        tokio::select! {
+            r = version.changed() => if r.is_err() { break },
+            () = tx.closed() => break,
+            () = token.cancelled() => break,
+        }
+    }
+    shared.unregister_agent(n).await;
+    tracing::debug!(agent = %agent.agent_id, "agent disconnected");
+}

@@ -1,0 +1,360 @@
+//! Interface endpoint actions: create (with its ENIs and DNS names), describe, delete.
+
+use std::net::Ipv4Addr;
+
+use plemu_proto::ids::{
+    NetworkInterfaceId, SubnetId, VpcEndpointId, random_alnum, random_lower_alnum,
+};
+use plemu_proto::meta::Caller;
+use plemu_proto::pb;
+
+use super::security_group::visible_group;
+use super::service_detail::{not_a_service, visible_service};
+use super::vpc::{allocate_ip, visible_subnet};
+use super::vpce::by_token;
+use super::{fingerprint, spec_tags, visible_vpc};
+use crate::error::ApiError;
+use crate::filter::{self, Filterable};
+use crate::model::{
+    Endpoint, EndpointState, Eni, Owner, PrivateDnsState, Resources, Service, Tag, now_iso,
+};
+use crate::state::Shared;
+use crate::validate;
+
+/// Hosted zone id of the endpoint's regional and zonal DNS entries.
+const VPCE_HOSTED_ZONE_ID: &str = "Z7HUB22UULQXV";
+
+/// The endpoint policy AWS attaches by default: full access.
+const DEFAULT_POLICY: &str =
+    r#"{"Statement":[{"Action":"*","Effect":"Allow","Principal":"*","Resource":"*"}]}"#;
+
+pub(super) async fn create_endpoint(
+    s: &Shared,
+    caller: &Caller,
+    req: pb::CreateVpcEndpointRequest,
+) -> Result<pb::CreateVpcEndpointResponse, ApiError> {
+    if req.vpc_endpoint_type != "Interface" {
+        return Err(ApiError::invalid(
+            "InvalidParameter",
+            "plemu serves Interface endpoints; pass --vpc-endpoint-type Interface",
+        ));
+    }
+    if !matches!(req.ip_address_type.as_str(), "" | "ipv4") {
+        return Err(ApiError::invalid(
+            "InvalidParameter",
+            "plemu's endpoints support the ipv4 address type only",
+        ));
+    }
+    if req.subnet_ids.is_empty() {
+        return Err(ApiError::invalid(
+            "InvalidParameter",
+            "At least one subnet must be specified for an Interface endpoint",
+        ));
+    }
+    let tags = spec_tags(&req.tag_specifications, "vpc-endpoint")?;
+    let print = fingerprint(&req);
+    let (endpoint, fresh) = s
+        .mutate(|res| {
+            if let Some(existing) = by_token(res.endpoints.values(), caller, &req.client_token, &print, |e| (&e.owner, &e.client_token))? {
+                return Ok((existing.clone(), false));
+            }
+            let vpc = visible_vpc(res, caller, &req.vpc_id)?.clone();
+            let svc = res
+                .services
+                .values()
+                .find(|v| v.name == req.service_name && visible_service(v, caller))
+                .ok_or_else(|| not_a_service(&req.service_name))?
+                .clone();
+            let private_dns_enabled = private_dns(res, &req, &vpc, &svc)?;
+            let mut enis: Vec<Eni> = Vec::new();
+            for id in &req.subnet_ids {
+                validate::ec2_id::<SubnetId>(id, "InvalidSubnetID.Malformed")?;
+                let subnet = visible_subnet(res, caller, id)
+                    .ok()
+                    .filter(|n| n.vpc_id == vpc.id)
+                    .ok_or_else(|| ApiError::not_found("InvalidSubnetID.NotFound", format!("The subnet ID '{id}' does not exist in VPC '{}'", vpc.id)))?;
+                if enis.iter().any(|n| n.az == subnet.az) {
+                    return Err(ApiError::invalid("DuplicateSubnetsInSameZone", format!("Found another subnet in the same availability zone as {id}: only one subnet per zone")));
+                }
+                if !svc.azs.contains(&subnet.az) {
+                    return Err(ApiError::invalid(
+                        "InvalidParameter",
+                        format!("The VPC endpoint service {} does not support the availability zone of the subnet: {id}.", svc.name),
+                    ));
+                }
+                let bind = allocate_bind(res, s.config.eni_bind_net, &enis)?;
+                enis.push(Eni { id: NetworkInterfaceId::generate().to_string(), subnet_id: id.clone(), az: subnet.az.clone(), ip: allocate_ip(res, subnet)?, bind });
+            }
+            let security_group_ids = if req.security_group_ids.is_empty() {
+                let default = res.security_groups.values().find(|g| g.vpc_id == vpc.id && g.name == "default");
+                default.map(|g| g.id.clone()).into_iter().collect()
+            } else {
+                for g in &req.security_group_ids {
+                    if !visible_group(res, caller, g).is_ok_and(|g| g.vpc_id == vpc.id) {
+                        return Err(ApiError::not_found("InvalidGroup.NotFound", format!("The security group '{g}' does not exist in VPC '{}'", vpc.id)));
+                    }
+                }
+                req.security_group_ids.clone()
+            };
+            let e = Endpoint {
+                id: VpcEndpointId::generate().to_string(),
+                owner: Owner::of(caller),
+                vpc_id: vpc.id.clone(),
+                service_id: svc.id.clone(),
+                service_name: svc.name.clone(),
+                state: EndpointState::initial(svc.acceptance_required),
+                enis,
+                security_group_ids,
+                private_dns_enabled,
+                dns_suffix: random_lower_alnum(8),
+                private_zone_id: format!("Z{}", random_alnum(13).to_ascii_uppercase()),
+                credential: random_alnum(32),
+                created: now_iso(),
+                tags,
+                client_token: (!req.client_token.is_empty()).then(|| (req.client_token.clone(), print.clone())),
+            };
+            res.endpoints.insert(e.id.clone(), e.clone());
+            Ok((e, true))
+        })
+        .await?;
+    if fresh && endpoint.state == EndpointState::Pending {
+        s.arm_endpoint(endpoint.id.clone());
+    }
+    let out = s.read(|st| endpoint_to_pb(&st.res, &endpoint)).await;
+    Ok(pb::CreateVpcEndpointResponse {
+        vpc_endpoint: Some(out),
+        client_token: req.client_token,
+    })
+}
+
+/// Whether private DNS ends up enabled, with AWS's checks when it is.
+fn private_dns(
+    res: &Resources,
+    req: &pb::CreateVpcEndpointRequest,
+    vpc: &crate::model::Vpc,
+    svc: &Service,
+) -> Result<bool, ApiError> {
+    let verified = svc
+        .private_dns
+        .as_ref()
+        .filter(|d| d.state == PrivateDnsState::Verified);
+    let enabled = match (req.private_dns_enabled, &svc.private_dns) {
+        (Some(false), _) => return Ok(false),
+        (None, _) => verified.is_some(),
+        (Some(true), None) => {
+            return Err(ApiError::invalid(
+                "InvalidParameter",
+                format!(
+                    "Private DNS can't be enabled because the service {} does not provide a private DNS name.",
+                    svc.name
+                ),
+            ));
+        }
+        (Some(true), Some(_)) if verified.is_none() => {
+            return Err(ApiError::invalid(
+                "InvalidParameter",
+                format!(
+                    "Private DNS can only be enabled after the service {} has verified its private DNS name.",
+                    svc.name
+                ),
+            ));
+        }
+        (Some(true), Some(_)) => true,
+    };
+    if !enabled {
+        return Ok(false);
+    }
+    if !(vpc.enable_dns_support && vpc.enable_dns_hostnames) {
+        return Err(ApiError::invalid(
+            "InvalidParameter",
+            format!(
+                "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for {}",
+                vpc.id
+            ),
+        ));
+    }
+    let name = verified.map(|d| d.name.as_str()).unwrap_or_default();
+    let clash = res.endpoints.values().any(|e| {
+        e.vpc_id == vpc.id
+            && e.private_dns_enabled
+            && res
+                .services
+                .get(&e.service_id)
+                .and_then(|v| v.private_dns.as_ref())
+                .is_some_and(|d| d.name == name)
+    });
+    if clash {
+        return Err(ApiError::invalid(
+            "InvalidParameter",
+            format!(
+                "private-dns-enabled cannot be set because there is already a conflicting DNS domain for {name} in the VPC {}",
+                vpc.id
+            ),
+        ));
+    }
+    Ok(true)
+}
+
+/// The first free address of `net` (network address skipped) not bound by any ENI.
+fn allocate_bind(
+    res: &Resources,
+    net: ipnet::Ipv4Net,
+    also_taken: &[Eni],
+) -> Result<Ipv4Addr, ApiError> {
+    let taken = |ip: &Ipv4Addr| {
+        res.endpoints
+            .values()
+            .flat_map(|e| &e.enis)
+            .chain(also_taken)
+            .any(|n| n.bind == *ip)
+    };
+    net.hosts()
+        .find(|ip| *ip != net.network() && !taken(ip))
+        .ok_or_else(|| {
+            ApiError::conflict(
+                "InsufficientFreeAddressesInSubnet",
+                format!("No free bind address left in {net}"),
+            )
+        })
+}
+
+pub(super) async fn describe_endpoints(
+    s: &Shared,
+    caller: &Caller,
+    req: pb::DescribeVpcEndpointsRequest,
+) -> Result<pb::DescribeVpcEndpointsResponse, ApiError> {
+    s.read(|st| {
+        let mut eps: Vec<&Endpoint> = st
+            .res
+            .endpoints
+            .values()
+            .filter(|e| e.owner.visible_to(caller))
+            .collect();
+        if !req.vpc_endpoint_ids.is_empty() {
+            for id in &req.vpc_endpoint_ids {
+                validate::ec2_id::<VpcEndpointId>(id, "InvalidVpcEndpointId.Malformed")?;
+                if !eps.iter().any(|e| &e.id == id) {
+                    return Err(ApiError::not_found(
+                        "InvalidVpcEndpointId.NotFound",
+                        format!("The Vpc Endpoint Id '{id}' does not exist"),
+                    ));
+                }
+            }
+            eps.retain(|e| req.vpc_endpoint_ids.contains(&e.id));
+        }
+        let eps = filter::apply(eps, &req.filters)?;
+        Ok(pb::DescribeVpcEndpointsResponse {
+            vpc_endpoints: eps
+                .into_iter()
+                .map(|e| endpoint_to_pb(&st.res, e))
+                .collect(),
+        })
+    })
+    .await
+}
+
+pub(super) async fn delete_endpoints(
+    s: &Shared,
+    caller: &Caller,
+    req: pb::DeleteVpcEndpointsRequest,
+) -> Result<pb::DeleteVpcEndpointsResponse, ApiError> {
+    s.mutate(|res| {
+        let mut unsuccessful = Vec::new();
+        for id in &req.vpc_endpoint_ids {
+            if res
+                .endpoints
+                .get(id)
+                .is_some_and(|e| e.owner.visible_to(caller))
+            {
+                res.endpoints.remove(id);
+            } else {
+                let e = ApiError::not_found(
+                    "InvalidVpcEndpoint.NotFound",
+                    format!("The Vpc Endpoint Id '{id}' does not exist"),
+                );
+                unsuccessful.push(e.unsuccessful(id));
+            }
+        }
+        Ok(pb::DeleteVpcEndpointsResponse { unsuccessful })
+    })
+    .await
+}
+
+/// The endpoint's `DnsEntry` list.
+pub(super) fn dns_entries(e: &Endpoint, svc: Option<&Service>) -> Vec<pb::DnsEntry> {
+    e.dns_names(svc)
+        .into_iter()
+        .map(|(dns_name, kind, _)| pb::DnsEntry {
+            dns_name,
+            hosted_zone_id: if kind == pb::DnsNameKind::Private {
+                e.private_zone_id.clone()
+            } else {
+                VPCE_HOSTED_ZONE_ID.into()
+            },
+        })
+        .collect()
+}
+
+fn endpoint_to_pb(res: &Resources, e: &Endpoint) -> pb::VpcEndpoint {
+    pb::VpcEndpoint {
+        vpc_endpoint_id: e.id.clone(),
+        vpc_endpoint_type: "Interface".into(),
+        vpc_id: e.vpc_id.clone(),
+        service_name: e.service_name.clone(),
+        state: e.state.as_str().into(),
+        policy_document: DEFAULT_POLICY.into(),
+        route_table_ids: Vec::new(),
+        subnet_ids: e.enis.iter().map(|n| n.subnet_id.clone()).collect(),
+        groups: e
+            .security_group_ids
+            .iter()
+            .map(|id| pb::SecurityGroupIdentifier {
+                group_id: id.clone(),
+                group_name: res
+                    .security_groups
+                    .get(id)
+                    .map(|g| g.name.clone())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        ip_address_type: "ipv4".into(),
+        dns_options: Some(pb::DnsOptions {
+            dns_record_ip_type: "ipv4".into(),
+        }),
+        private_dns_enabled: e.private_dns_enabled,
+        requester_managed: false,
+        network_interface_ids: e.enis.iter().map(|n| n.id.clone()).collect(),
+        dns_entries: dns_entries(e, res.services.get(&e.service_id)),
+        creation_timestamp: e.created.clone(),
+        tags: Tag::to_pb(&e.tags),
+        owner_id: e.owner.account.clone(),
+        last_error: None,
+    }
+}
+
+impl Filterable for &Endpoint {
+    const FILTERS: &'static [&'static str] = &[
+        "vpc-id",
+        "service-name",
+        "vpc-endpoint-id",
+        "vpc-endpoint-state",
+        "vpc-endpoint-type",
+        "ip-address-type",
+    ];
+    fn values(&self, name: &str) -> Vec<String> {
+        vec![match name {
+            "vpc-id" => self.vpc_id.clone(),
+            "service-name" => self.service_name.clone(),
+            "vpc-endpoint-id" => self.id.clone(),
+            "vpc-endpoint-state" => self.state.as_str().into(),
+            "vpc-endpoint-type" => "Interface".into(),
+            _ => "ipv4".into(),
+        }]
+    }
+    fn tags(&self) -> &[Tag] {
+        &self.tags
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,357 @@
+//! ELBv2 target group actions: create, describe, (de)register targets, target health.
+
+use plemu_proto::ids::ElbArn;
+use plemu_proto::meta::Caller;
+use plemu_proto::pb;
+
+use super::elbv2::visible_lb;
+use super::visible_vpc;
+use crate::error::ApiError;
+use crate::model::{HealthCheck, Owner, Resources, Tag, Target, TargetGroup, unix_now};
+use crate::state::Shared;
+use crate::validate::{self, TargetId};
+
+pub(super) async fn create_target_group(
+    s: &Shared,
+    caller: &Caller,
+    req: pb::CreateTargetGroupRequest,
+) -> Result<pb::CreateTargetGroupResponse, ApiError> {
+    validate::elb_name(&req.name, "Target group", false)?;
+    if req.protocol != "TCP" {
+        return Err(ApiError::validation(format!(
+            "Protocol '{}' is not supported; plemu's target groups are TCP",
+            req.protocol
+        )));
+    }
+    let port = req
+        .port
+        .and_then(|p| u16::try_from(p).ok())
+        .filter(|p| *p >= 1)
+        .ok_or_else(|| ApiError::validation("A port between 1 and 65535 must be specified"))?;
+    let target_type = match req.target_type.as_str() {
+        "" | "instance" => "instance",
+        "ip" => "ip",
+        other => {
+            return Err(ApiError::validation(format!(
+                "Target type '{other}' is not supported; use 'ip' or 'instance'"
+            )));
+        }
+    };
+    let health_check = health_check(&req)?;
+    let tg = s
+        .mutate(|res| {
+            validate::required(&req.vpc_id, "VpcId")
+                .map_err(|_| ApiError::validation("A VPC ID must be specified"))?;
+            let vpc = visible_vpc(res, caller, &req.vpc_id).map_err(|_| {
+                ApiError::validation(format!("The VPC ID '{}' is not found", req.vpc_id))
+            })?;
+            if res
+                .target_groups
+                .values()
+                .any(|t| t.owner.visible_to(caller) && t.name == req.name)
+            {
+                return Err(ApiError::duplicate(
+                    "DuplicateTargetGroupName",
+                    "A target group with the same name exists, but with different settings",
+                ));
+            }
+            let tg = TargetGroup {
+                arn: ElbArn::new_target_group(&caller.region, &caller.account, &req.name)
+                    .to_string(),
+                name: req.name.clone(),
+                owner: Owner::of(caller),
+                vpc_id: vpc.id.clone(),
+                protocol: "TCP".into(),
+                port,
+                target_type: target_type.into(),
+                health_check,
+                targets: Vec::new(),
+                ip_address_type: if req.ip_address_type.is_empty() {
+                    "ipv4".into()
+                } else {
+                    req.ip_address_type.clone()
+                },
+                tags: Tag::from_pb(&req.tags),
+            };
+            res.target_groups.insert(tg.arn.clone(), tg.clone());
+            Ok(tg)
+        })
+        .await?;
+    let out = s.read(|st| tg_to_pb(&st.res, &tg)).await;
+    Ok(pb::CreateTargetGroupResponse {
+        target_groups: vec![out],
+    })
+}
+
+/// The health check settings of a create request: AWS's defaults and ranges.
+fn health_check(req: &pb::CreateTargetGroupRequest) -> Result<HealthCheck, ApiError> {
+    let protocol = match req.health_check_protocol.as_str() {
+        "" => "TCP",
+        p @ ("TCP" | "HTTP" | "HTTPS") => p,
+        other => {
+            return Err(ApiError::validation(format!(
+                "Health check protocol '{other}' must be TCP, HTTP or HTTPS"
+            )));
+        }
+    };
+    let port = match req.health_check_port.as_str() {
+        "" | "traffic-port" => "traffic-port".to_string(),
+        p => match p.parse::<u16>() {
+            Ok(n) if n >= 1 => n.to_string(),
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "Health check port '{p}' must be 'traffic-port' or 1-65535"
+                )));
+            }
+        },
+    };
+    let ranged = |v: Option<i32>, default: u32, lo: i32, hi: i32, field: &str| match v {
+        None => Ok(default),
+        Some(v) if (lo..=hi).contains(&v) => Ok(v.unsigned_abs()),
+        Some(v) => Err(ApiError::validation(format!(
+            "{field} {v} must be between {lo} and {hi}"
+        ))),
+    };
+    let http = protocol != "TCP";
+    Ok(HealthCheck {
+        protocol: protocol.into(),
+        port,
+        enabled: req.health_check_enabled.unwrap_or(true),
+        interval: ranged(
+            req.health_check_interval_seconds,
+            30,
+            5,
+            300,
+            "HealthCheckIntervalSeconds",
+        )?,
+        timeout: ranged(
+            req.health_check_timeout_seconds,
+            if protocol == "HTTP" { 6 } else { 10 },
+            2,
+            120,
+            "HealthCheckTimeoutSeconds",
+        )?,
+        healthy_threshold: ranged(
+            req.healthy_threshold_count,
+            5,
+            2,
+            10,
+            "HealthyThresholdCount",
+        )?,
+        unhealthy_threshold: ranged(
+            req.unhealthy_threshold_count,
+            2,
+            2,
+            10,
+            "UnhealthyThresholdCount",
+        )?,
+        path: match (http, req.health_check_path.as_str()) {
+            (false, _) => String::new(),
+            (true, "") => "/".into(),
+            (true, p) => p.into(),
+        },
+        matcher: match (http, req.matcher.as_ref().map(|m| m.http_code.as_str())) {
+            (false, _) => String::new(),
+            (true, None | Some("")) => "200-399".into(),
+            (true, Some(c)) => c.into(),
+        },
+    })
+}
+
+pub(super) async fn describe_target_groups(
+    s: &Shared,
+    caller: &Caller,
+    req: pb::DescribeTargetGroupsRequest,
+) -> Result<pb::DescribeTargetGroupsResponse, ApiError> {
+    s.read(|st| {
+        let res = &st.res;
+        let mut tgs: Vec<&TargetGroup> = res
+            .target_groups
+            .values()
+            .filter(|t| t.owner.visible_to(caller))
+            .collect();
+        if !req.load_balancer_arn.is_empty() {
+            visible_lb(res, caller, &req.load_balancer_arn)?;
+            tgs.retain(|t| {
+                res.listeners
+                    .values()
+                    .any(|l| l.lb_arn == req.load_balancer_arn && l.tg_arn == t.arn)
+            });
+        }
+        if !req.target_group_arns.is_empty() {
+            for arn in &req.target_group_arns {
+                visible_tg(res, caller, arn)?;
+            }
+            tgs.retain(|t| req.target_group_arns.contains(&t.arn));
+        }
+        if !req.names.is_empty() {
+            if let Some(n) = req
+                .names
+                .iter()
+                .find(|n| !tgs.iter().any(|t| &t.name == *n))
+            {
+                return Err(ApiError::not_found(
+                    "TargetGroupNotFound",
+                    format!("Target groups '{n}' not found"),
+                ));
+            }
+            tgs.retain(|t| req.names.contains(&t.name));
+        }
+        Ok(pb::DescribeTargetGroupsResponse {
+            target_groups: tgs.into_iter().map(|t| tg_to_pb(res, t)).collect(),
+        })
+    })
+    .await
+}
+
+pub(super) async fn register_targets(
+    s: &Shared,
+    caller: &Caller,
+    req: pb::RegisterTargetsRequest,
+) -> Result<pb::RegisterTargetsResponse, ApiError> {
+    if req.targets.is_empty() {
+        return Err(ApiError::validation(
+            "At least one target must be specified",
+        ));
+    }
+    s.mutate(|res| {
+        let tg = visible_tg(res, caller, &req.target_group_arn)?.clone();
+        let vpc = res
+            .vpcs
+            .get(&tg.vpc_id)
+            .ok_or_else(|| ApiError::Internal(format!("target group VPC {} is gone", tg.vpc_id)))?;
+        let mut targets = tg.targets.clone();
+        for t in &req.targets {
+            let port = target_port(&tg, t)?;
+            let az = if tg.target_type == "instance" {
+                let what = if t.id.starts_with("i-") {
+                    "not in a running state and can not be registered"
+                } else {
+                    "not valid instance IDs"
+                };
+                return Err(ApiError::invalid(
+                    "InvalidTarget",
+                    format!("The following targets are {what}: '{}'", t.id),
+                ));
+            } else {
+                match validate::ip_target(&t.id, vpc.cidr)? {
+                    TargetId::Ip(ip) => res
+                        .subnets
+                        .values()
+                        .find(|n| n.vpc_id == vpc.id && n.cidr.contains(&ip))
+                        .map_or_else(|| "all".to_string(), |n| n.az.clone()),
+                    TargetId::Host => "all".into(),
+                }
+            };
+            let now = unix_now();
+            targets.retain(|x| x.present_at(now));
+            match targets.iter_mut().find(|x| x.id == t.id && x.port == port) {
+                Some(existing) => existing.deregistered_at = None,
+                None => targets.push(Target {
+                    id: t.id.clone(),
+                    port,
+                    az,
+                    deregistered_at: None,
+                }),
+            }
+        }
+        res.target_groups
+            .get_mut(&tg.arn)
+            .expect("visible above")
+            .targets = targets;
+        Ok(pb::RegisterTargetsResponse {})
+    })
+    .await
+}
+
+pub(super) async fn deregister_targets(
+    s: &Shared,
+    caller: &Caller,
+    req: pb::DeregisterTargetsRequest,
+) -> Result<pb::DeregisterTargetsResponse, ApiError> {
+    s.mutate(|res| {
+        let tg = visible_tg(res, caller, &req.target_group_arn)?.clone();
+        let now = unix_now();
+        let mut targets = tg.targets.clone();
+        targets.retain(|x| x.present_at(now));
+        for t in &req.targets {
+            let port = target_port(&tg, t)?;
+            if let Some(x) = targets
+                .iter_mut()
+                .find(|x| x.id == t.id && x.port == port && x.deregistered_at.is_none())
+            {
+                x.deregistered_at = Some(now);
+            }
+        }
+        res.target_groups
+            .get_mut(&tg.arn)
+            .expect("visible above")
+            .targets = targets;
+        Ok(pb::DeregisterTargetsResponse {})
+    })
+    .await
+}
+
+pub(super) fn target_port(tg: &TargetGroup, t: &pb::TargetDescription) -> Result<u16, ApiError> {
+    match t.port {
+        None => Ok(tg.port),
+        Some(p) => u16::try_from(p).ok().filter(|p| *p >= 1).ok_or_else(|| {
+            ApiError::validation(format!(
+                "Port {p} of target '{}' must be between 1 and 65535",
+                t.id
+            ))
+        }),
+    }
+}
+
+/// The target group `arn` if `caller` sees it.
+pub(super) fn visible_tg<'a>(
+    res: &'a Resources,
+    caller: &Caller,
+    arn: &str,
+) -> Result<&'a TargetGroup, ApiError> {
+    res.target_groups
+        .get(arn)
+        .filter(|t| t.owner.visible_to(caller))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "TargetGroupNotFound",
+                format!("Target group '{arn}' not found"),
+            )
+        })
+}
+
+fn tg_to_pb(res: &Resources, t: &TargetGroup) -> pb::TargetGroup {
+    let hc = &t.health_check;
+    let mut lbs: Vec<String> = res
+        .listeners
+        .values()
+        .filter(|l| l.tg_arn == t.arn)
+        .map(|l| l.lb_arn.clone())
+        .collect();
+    lbs.dedup();
+    pb::TargetGroup {
+        target_group_arn: t.arn.clone(),
+        target_group_name: t.name.clone(),
+        protocol: t.protocol.clone(),
+        port: i32::from(t.port),
+        vpc_id: t.vpc_id.clone(),
+        health_check_protocol: hc.protocol.clone(),
+        health_check_port: hc.port.clone(),
+        health_check_enabled: hc.enabled,
+        health_check_interval_seconds: hc.interval.try_into().unwrap_or(i32::MAX),
+        health_check_timeout_seconds: hc.timeout.try_into().unwrap_or(i32::MAX),
+        healthy_threshold_count: hc.healthy_threshold.try_into().unwrap_or(i32::MAX),
+        unhealthy_threshold_count: hc.unhealthy_threshold.try_into().unwrap_or(i32::MAX),
+        health_check_path: hc.path.clone(),
+        matcher: (!hc.matcher.is_empty()).then(|| pb::Matcher {
+            http_code: hc.matcher.clone(),
+        }),
+        load_balancer_arns: lbs,
+        target_type: t.target_type.clone(),
+        ip_address_type: t.ip_address_type.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

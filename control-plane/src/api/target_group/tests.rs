@@ -1,0 +1,518 @@
+use plemu_proto::pb;
+
+use crate::api::testing::*;
+
+fn tg_req(name: &str, vpc: &str) -> pb::CreateTargetGroupRequest {
+    pb::CreateTargetGroupRequest {
+        name: name.into(),
+        protocol: "TCP".into(),
+        port: Some(6379),
+        vpc_id: vpc.into(),
+        target_type: "ip".into(),
+        ..Default::default()
+    }
+}
+
+fn target(id: &str, port: Option<i32>) -> pb::TargetDescription {
+    pb::TargetDescription {
+        id: id.into(),
+        port,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn load_balancers_and_listeners() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let (mut ec2, mut elb) = (s.ec2(PROVIDER), s.elb(PROVIDER));
+    let vpc = vpc(&mut ec2, "10.0.0.0/16").await;
+    let a = subnet(&mut ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
+    let a2 = subnet(&mut ec2, &vpc, "10.0.3.0/24", "us-east-1a").await;
+    let other_vpc = self::vpc(&mut ec2, "10.5.0.0/16").await;
+    let other = subnet(&mut ec2, &other_vpc, "10.5.1.0/24", "us-east-1b").await;
+    let lb_req = |name: &str, ty: &str, subnets: Vec<String>| pb::CreateLoadBalancerRequest {
+        name: name.into(),
+        r#type: ty.into(),
+        subnets,
+        ..Default::default()
+    };
+
+    let lb = elb
+        .create_load_balancer(lb_req("redis-nlb", "network", vec![a.clone()]))
+        .await
+        .unwrap()
+        .into_inner()
+        .load_balancers
+        .remove(0);
+    assert!(lb.load_balancer_arn.starts_with(&format!(
+        "arn:aws:elasticloadbalancing:us-east-1:{PROVIDER}:loadbalancer/net/redis-nlb/"
+    )));
+    let (prefix, rest) = lb.dns_name.split_once('.').unwrap();
+    assert_eq!(rest, "elb.us-east-1.amazonaws.com");
+    assert_eq!(prefix.len(), "redis-nlb-".len() + 16);
+    assert_eq!(
+        lb.availability_zones[0].load_balancer_addresses[0].private_ipv4_address,
+        "10.0.1.4"
+    );
+    assert_eq!(lb.scheme, "internet-facing");
+    assert!(
+        lb.created_time.ends_with('Z') && lb.created_time.len() == 24,
+        "{}",
+        lb.created_time
+    );
+    assert_eq!(
+        lb.enforce_security_group_inbound_rules_on_private_link_traffic,
+        ""
+    );
+    // provisioning -> active after the (zero) delay.
+    let arn = lb.load_balancer_arn.clone();
+    eventually(|| {
+        let mut elb = elb.clone();
+        let arn = arn.clone();
+        async move {
+            let r = elb
+                .describe_load_balancers(pb::DescribeLoadBalancersRequest {
+                    load_balancer_arns: vec![arn],
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            (r.into_inner().load_balancers[0]
+                .state
+                .as_ref()
+                .unwrap()
+                .code
+                == "active")
+                .then_some(())
+        }
+    })
+    .await;
+
+    for (req, want) in [
+        (lb_req("x", "", vec![a.clone()]), "ValidationError"),
+        (
+            lb_req("internal-x", "network", vec![a.clone()]),
+            "ValidationError",
+        ),
+        (lb_req("-x", "network", vec![a.clone()]), "ValidationError"),
+        (
+            lb_req("redis-nlb", "network", vec![a.clone()]),
+            "DuplicateLoadBalancerName",
+        ),
+        (
+            lb_req("y", "network", vec!["subnet-0123456789abcdef0".into()]),
+            "SubnetNotFound",
+        ),
+        (
+            lb_req("y", "network", vec![a.clone(), a2.clone()]),
+            "InvalidConfigurationRequest",
+        ),
+        (
+            lb_req("y", "network", vec![a.clone(), other.clone()]),
+            "InvalidSubnet",
+        ),
+    ] {
+        assert_eq!(
+            code(&elb.create_load_balancer(req.clone()).await.unwrap_err()),
+            want,
+            "{req:?}"
+        );
+    }
+    let e = elb
+        .create_load_balancer(lb_req("x", "", vec![a.clone()]))
+        .await
+        .unwrap_err();
+    assert!(e.message().contains("--type network"));
+    let by_name = pb::DescribeLoadBalancersRequest {
+        names: vec!["nope".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        code(&elb.describe_load_balancers(by_name).await.unwrap_err()),
+        "LoadBalancerNotFound"
+    );
+    let unknown = pb::DescribeLoadBalancersRequest {
+        load_balancer_arns: vec![format!("{arn}0")],
+        ..Default::default()
+    };
+    assert_eq!(
+        code(&elb.describe_load_balancers(unknown).await.unwrap_err()),
+        "LoadBalancerNotFound"
+    );
+
+    // Listeners.
+    let tg = elb
+        .create_target_group(tg_req("redis", &vpc))
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups
+        .remove(0)
+        .target_group_arn;
+    let far_tg = elb
+        .create_target_group(tg_req("far", &other_vpc))
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups
+        .remove(0)
+        .target_group_arn;
+    let listener = |lb: &str, proto: &str, port: i32, tg: &str| pb::CreateListenerRequest {
+        load_balancer_arn: lb.into(),
+        protocol: proto.into(),
+        port,
+        default_actions: vec![pb::Action {
+            r#type: "forward".into(),
+            target_group_arn: tg.into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let l = elb
+        .create_listener(listener(&arn, "TCP", 6379, &tg))
+        .await
+        .unwrap()
+        .into_inner()
+        .listeners
+        .remove(0);
+    assert!(l.listener_arn.contains(":listener/net/redis-nlb/"));
+    let lb2 = elb
+        .create_load_balancer(lb_req("second", "network", vec![a.clone()]))
+        .await
+        .unwrap()
+        .into_inner()
+        .load_balancers
+        .remove(0)
+        .load_balancer_arn;
+    for (req, want) in [
+        (listener(&arn, "TCP", 6379, &tg), "DuplicateListener"),
+        (listener(&arn, "HTTP", 80, &tg), "UnsupportedProtocol"),
+        (listener(&arn, "TCP", 70000, &tg), "ValidationError"),
+        (
+            listener(&arn, "TCP", 81, &far_tg),
+            "InvalidConfigurationRequest",
+        ),
+        (
+            listener(&arn, "TCP", 81, &format!("{tg}0")),
+            "TargetGroupNotFound",
+        ),
+        (
+            listener(&format!("{arn}0"), "TCP", 81, &tg),
+            "LoadBalancerNotFound",
+        ),
+        (
+            listener(&lb2, "TCP", 81, &tg),
+            "TargetGroupAssociationLimit",
+        ),
+    ] {
+        assert_eq!(
+            code(&elb.create_listener(req.clone()).await.unwrap_err()),
+            want,
+            "{req:?}"
+        );
+    }
+    let ls = elb
+        .describe_listeners(pb::DescribeListenersRequest {
+            load_balancer_arn: arn.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .listeners;
+    assert_eq!(ls.len(), 1);
+    let missing = pb::DescribeListenersRequest {
+        listener_arns: vec![format!("{}0", l.listener_arn)],
+        ..Default::default()
+    };
+    assert_eq!(
+        code(&elb.describe_listeners(missing).await.unwrap_err()),
+        "ListenerNotFound"
+    );
+    let tgs = elb
+        .describe_target_groups(pb::DescribeTargetGroupsRequest {
+            load_balancer_arn: arn.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups;
+    assert_eq!(tgs.len(), 1);
+    assert_eq!(tgs[0].load_balancer_arns, vec![arn.clone()]);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn target_groups_targets_and_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let (mut ec2, mut elb) = (s.ec2(PROVIDER), s.elb(PROVIDER));
+    let vpc = vpc(&mut ec2, "10.0.0.0/16").await;
+    subnet(&mut ec2, &vpc, "10.0.1.0/24", "us-east-1b").await;
+
+    let tg = elb
+        .create_target_group(tg_req("redis", &vpc))
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups
+        .remove(0);
+    assert!(tg.target_group_arn.contains(":targetgroup/redis/"));
+    assert_eq!(
+        (
+            tg.health_check_protocol.as_str(),
+            tg.health_check_port.as_str()
+        ),
+        ("TCP", "traffic-port")
+    );
+    assert_eq!(
+        (
+            tg.health_check_interval_seconds,
+            tg.health_check_timeout_seconds
+        ),
+        (30, 10)
+    );
+    assert_eq!(
+        (tg.healthy_threshold_count, tg.unhealthy_threshold_count),
+        (5, 2)
+    );
+    let mut http = tg_req("http", &vpc);
+    http.health_check_protocol = "HTTP".into();
+    let http = elb
+        .create_target_group(http)
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups
+        .remove(0);
+    assert_eq!(
+        (
+            http.health_check_timeout_seconds,
+            http.health_check_path.as_str()
+        ),
+        (6, "/")
+    );
+    let mut bad = vec![
+        tg_req("redis", &vpc),
+        tg_req("a_b", &vpc),
+        tg_req("p", &vpc),
+        tg_req("v", ""),
+        tg_req("i", &vpc),
+        tg_req("t", &vpc),
+    ];
+    bad[2].protocol = "HTTP".into();
+    bad[4].health_check_interval_seconds = Some(4);
+    bad[5].healthy_threshold_count = Some(11);
+    let want = [
+        "DuplicateTargetGroupName",
+        "ValidationError",
+        "ValidationError",
+        "ValidationError",
+        "ValidationError",
+        "ValidationError",
+    ];
+    for (req, want) in bad.into_iter().zip(want) {
+        let e = elb.create_target_group(req.clone()).await.unwrap_err();
+        assert_eq!(code(&e), want, "{req:?}");
+    }
+    let e = elb
+        .create_target_group({
+            let mut r = tg_req("i2", &vpc);
+            r.health_check_interval_seconds = Some(4);
+            r
+        })
+        .await
+        .unwrap_err();
+    assert!(e.message().contains("HealthCheckIntervalSeconds"));
+
+    let arn = tg.target_group_arn.clone();
+    let reg = |targets| pb::RegisterTargetsRequest {
+        target_group_arn: arn.clone(),
+        targets,
+    };
+    elb.register_targets(reg(vec![
+        target("10.0.1.10", None),
+        target("127.0.0.1", Some(7000)),
+        target("redis.internal", None),
+    ]))
+    .await
+    .unwrap();
+    let e = elb
+        .register_targets(reg(vec![target("192.168.1.1", None)]))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "InvalidTarget");
+    assert!(
+        e.message().contains("192.168.1.1") && e.message().contains("10.0.0.0/16"),
+        "{}",
+        e.message()
+    );
+    let mut inst = tg_req("inst", &vpc);
+    inst.target_type = String::new();
+    let inst = elb
+        .create_target_group(inst)
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups
+        .remove(0);
+    assert_eq!(inst.target_type, "instance");
+    let e = elb
+        .register_targets(pb::RegisterTargetsRequest {
+            target_group_arn: inst.target_group_arn,
+            targets: vec![target("i-0123456789abcdef0", None)],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "InvalidTarget");
+
+    let health = |elb: &mut Elb, targets| {
+        let req = pb::DescribeTargetHealthRequest {
+            target_group_arn: arn.clone(),
+            targets,
+        };
+        let mut elb = elb.clone();
+        async move {
+            elb.describe_target_health(req)
+                .await
+                .unwrap()
+                .into_inner()
+                .target_health_descriptions
+        }
+    };
+    // No listener: every target is unused.
+    let h = health(&mut elb, vec![]).await;
+    assert_eq!(h.len(), 3);
+    let first = &h[0];
+    assert_eq!(
+        first.target.as_ref().unwrap().availability_zone,
+        "us-east-1b"
+    );
+    assert_eq!(first.health_check_port, "6379");
+    assert_eq!(
+        first.target_health.as_ref().unwrap().reason,
+        "Target.NotInUse"
+    );
+    assert_eq!(h[1].target.as_ref().unwrap().availability_zone, "all");
+    let h = health(&mut elb, vec![target("10.0.1.99", None)]).await;
+    assert_eq!(
+        h[0].target_health.as_ref().unwrap().reason,
+        "Target.NotRegistered"
+    );
+
+    // Behind a listener: initial until the provider agent reports.
+    let lb_subnet = subnet(&mut ec2, &vpc, "10.0.2.0/24", "us-east-1a").await;
+    let lb = elb
+        .create_load_balancer(pb::CreateLoadBalancerRequest {
+            name: "nlb".into(),
+            r#type: "network".into(),
+            subnets: vec![lb_subnet],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .load_balancers
+        .remove(0);
+    elb.create_listener(pb::CreateListenerRequest {
+        load_balancer_arn: lb.load_balancer_arn,
+        protocol: "TCP".into(),
+        port: 6379,
+        default_actions: vec![pb::Action {
+            r#type: "forward".into(),
+            target_group_arn: arn.clone(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let h = health(&mut elb, vec![target("10.0.1.10", None)]).await;
+    assert_eq!(h[0].target_health.as_ref().unwrap().state, "initial");
+    assert_eq!(
+        h[0].target_health.as_ref().unwrap().reason,
+        "Elb.RegistrationInProgress"
+    );
+    s.agent()
+        .report_target_health(pb::ReportTargetHealthRequest {
+            agent_id: "provider-0".into(),
+            targets: vec![pb::TargetHealthReport {
+                target_group_arn: arn.clone(),
+                target_id: "10.0.1.10".into(),
+                port: 6379,
+                state: "healthy".into(),
+                ..Default::default()
+            }],
+        })
+        .await
+        .unwrap();
+    let h = health(&mut elb, vec![target("10.0.1.10", None)]).await;
+    assert_eq!(h[0].target_health.as_ref().unwrap().state, "healthy");
+
+    // The provider's watch: the group's targets; deregistered ones leave it at once and drain.
+    let mut watch = s
+        .agent()
+        .watch(pb::WatchRequest {
+            role: pb::AgentRole::Provider.into(),
+            agent_id: "provider-0".into(),
+            tunnel_address: "127.0.0.1:1".into(),
+            vpc_ids: vec![vpc.clone()],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let snap = watch.message().await.unwrap().unwrap().provider.unwrap();
+    let spec = snap
+        .target_groups
+        .iter()
+        .find(|t| t.target_group_arn == arn)
+        .unwrap();
+    assert!(spec.in_use);
+    assert_eq!(spec.targets.len(), 3);
+    assert_eq!(spec.health_check.as_ref().unwrap().port, 0);
+    assert_eq!(snap.load_balancers[0].listeners[0].port, 6379);
+    elb.deregister_targets(pb::DeregisterTargetsRequest {
+        target_group_arn: arn.clone(),
+        targets: vec![target("10.0.1.10", None), target("10.0.1.77", None)],
+    })
+    .await
+    .unwrap();
+    let spec = loop {
+        let snap = watch.message().await.unwrap().unwrap().provider.unwrap();
+        let spec = snap
+            .target_groups
+            .into_iter()
+            .find(|t| t.target_group_arn == arn)
+            .unwrap();
+        if spec.targets.len() == 2 {
+            break spec;
+        }
+    };
+    assert!(spec.targets.iter().all(|t| t.id != "10.0.1.10"));
+    let h = health(&mut elb, vec![target("10.0.1.10", None)]).await;
+    assert_eq!(h[0].target_health.as_ref().unwrap().state, "draining");
+    assert_eq!(
+        h[0].target_health.as_ref().unwrap().reason,
+        "Target.DeregistrationInProgress"
+    );
+    // Registering it again re-activates it.
+    elb.register_targets(reg(vec![target("10.0.1.10", None)]))
+        .await
+        .unwrap();
+    let h = health(&mut elb, vec![]).await;
+    assert_eq!(h.len(), 3);
+    assert_eq!(
+        h.iter()
+            .find(|d| d.target.as_ref().unwrap().id == "10.0.1.10")
+            .unwrap()
+            .target_health
+            .as_ref()
+            .unwrap()
+            .state,
+        "healthy"
+    );
+    drop(watch);
+    s.stop().await;
+}

@@ -1,0 +1,190 @@
+//! Errors at the crate's two boundaries: API answers carrying AWS codes, and open/serve failures.
+
+use plemu_proto::meta::aws_status;
+
+/// An AWS API error: what kind of failure it is (which picks the gRPC code) and AWS's error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// A resource the caller named does not exist, or belongs to another account (`*.NotFound`).
+    #[error("{message}")]
+    NotFound {
+        /// AWS error code, e.g. `InvalidVpcID.NotFound`.
+        code: &'static str,
+        /// Human-readable message, as AWS words it.
+        message: String,
+    },
+    /// A parameter is missing, malformed or out of range.
+    #[error("{message}")]
+    Invalid {
+        /// AWS error code, e.g. `InvalidParameterValue`.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
+    /// The request conflicts with the current state of a resource.
+    #[error("{message}")]
+    Conflict {
+        /// AWS error code, e.g. `IncorrectState`.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
+    /// A resource with that name, port or rule exists already.
+    #[error("{message}")]
+    Duplicate {
+        /// AWS error code, e.g. `DuplicateLoadBalancerName`.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
+    /// The caller may not perform the action on the resource.
+    #[error("{message}")]
+    Denied {
+        /// AWS error code, e.g. `UnauthorizedOperation`.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
+    /// plemu itself failed (the store could not commit).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A `NotFound` error.
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An `Invalid` error.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A `Conflict` error.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A `Duplicate` error.
+    pub fn duplicate(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Duplicate {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A `Denied` error.
+    pub fn denied(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Denied {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// AWS's `ValidationError` (ELBv2's code for invalid parameters).
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::invalid("ValidationError", message)
+    }
+
+    /// The AWS error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { code, .. }
+            | Self::Invalid { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Duplicate { code, .. }
+            | Self::Denied { code, .. } => code,
+            Self::Internal(_) => "InternalError",
+        }
+    }
+
+    /// The message without the code.
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+
+    /// This error as an EC2 `UnsuccessfulItem` of a batch action.
+    pub(crate) fn unsuccessful(&self, resource_id: &str) -> plemu_proto::pb::UnsuccessfulItem {
+        plemu_proto::pb::UnsuccessfulItem {
+            error: Some(plemu_proto::pb::UnsuccessfulItemError {
+                code: self.code().to_string(),
+                message: self.message(),
+            }),
+            resource_id: resource_id.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<ApiError> for tonic::Status {
+    fn from(e: ApiError) -> Self {
+        let grpc = match &e {
+            ApiError::NotFound { .. } => tonic::Code::NotFound,
+            ApiError::Invalid { .. } => tonic::Code::InvalidArgument,
+            ApiError::Conflict { .. } => tonic::Code::FailedPrecondition,
+            ApiError::Duplicate { .. } => tonic::Code::AlreadyExists,
+            ApiError::Denied { .. } => tonic::Code::PermissionDenied,
+            ApiError::Internal(_) => tonic::Code::Internal,
+        };
+        aws_status(grpc, e.code(), e.message())
+    }
+}
+
+/// A failure of the embedded store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// redb failed to open, read or commit.
+    #[error("store: {0}")]
+    Redb(#[from] redb::Error),
+    /// A stored record could not be decoded (or a record encoded).
+    #[error("store record '{key}': {source}")]
+    Record {
+        /// The record's key, `kind/id`.
+        key: String,
+        /// Why it could not be decoded.
+        source: serde_json::Error,
+    },
+    /// The store was closed when the control plane stopped serving.
+    #[error("store is closed")]
+    Closed,
+    /// The blocking store task panicked or was cancelled.
+    #[error("store task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Why the control plane could not open its store or serve.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The store could not be opened or loaded.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The gRPC server failed.
+    #[error("gRPC server: {0}")]
+    Serve(#[from] tonic::transport::Error),
+}

@@ -1,0 +1,238 @@
+//! The shared control-plane state: resources behind one lock, the store, the version counter and timers.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use plemu_proto::pb;
+use tokio::sync::{Mutex, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::Config;
+use crate::error::{ApiError, Error};
+use crate::model::{EndpointEvent, EndpointState, LbState, Resources};
+use crate::store::{FILE_NAME, Store};
+
+/// Resources plus what only lives while the process runs.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// Everything persisted.
+    pub res: Resources,
+    /// Connected agents, by connection number.
+    pub agents: HashMap<u64, AgentInfo>,
+    /// Latest target health reports, by provider agent id.
+    pub health: HashMap<String, Vec<pb::TargetHealthReport>>,
+}
+
+/// A connected agent, as its Watch request describes it.
+#[derive(Clone, Debug)]
+pub(crate) struct AgentInfo {
+    pub role: pb::AgentRole,
+    pub agent_id: String,
+    pub tunnel_address: String,
+    /// Empty: every VPC.
+    pub vpc_ids: Vec<String>,
+}
+
+impl AgentInfo {
+    /// Whether this agent serves `vpc_id`.
+    pub fn serves(&self, vpc_id: &str) -> bool {
+        self.vpc_ids.is_empty() || self.vpc_ids.iter().any(|v| v == vpc_id)
+    }
+}
+
+/// Cheap handle on the control plane's state, shared by the API handlers, timers and watch streams.
+#[derive(Clone)]
+pub(crate) struct Shared(Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub config: Config,
+    state: Mutex<State>,
+    store: Store,
+    version: watch::Sender<u64>,
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+    next_agent: AtomicU64,
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+// === impl Shared ===
+
+impl Shared {
+    /// Opens the store in `config.data_dir`, loads it, and re-arms the provisioning timers.
+    pub async fn open(config: Config) -> Result<Self, Error> {
+        let dir = config.data_dir.clone();
+        std::fs::create_dir_all(&dir).map_err(|source| Error::DataDir {
+            path: dir.clone(),
+            source,
+        })?;
+        let store = Store::open(&dir.join(FILE_NAME))?;
+        let res = Resources::load(store.load()?)?;
+        let (version, _) = watch::channel(1);
+        let shared = Self(Arc::new(Inner {
+            config,
+            state: Mutex::new(State {
+                res,
+                ..State::default()
+            }),
+            store,
+            version,
+            tasks: TaskTracker::new(),
+            shutdown: CancellationToken::new(),
+            next_agent: AtomicU64::new(1),
+        }));
+        let st = shared.state.lock().await;
+        for lb in st
+            .res
+            .load_balancers
+            .values()
+            .filter(|l| l.state == LbState::Provisioning)
+        {
+            shared.arm_load_balancer(lb.arn.clone());
+        }
+        for e in st
+            .res
+            .endpoints
+            .values()
+            .filter(|e| e.state == EndpointState::Pending)
+        {
+            shared.arm_endpoint(e.id.clone());
+        }
+        drop(st);
+        Ok(shared)
+    }
+
+    /// Runs `f` on a copy of the resources; if it succeeds, commits the changes to the store, then
+    /// makes them current and wakes the watchers. Nothing changes when `f` or the commit fails.
+    pub async fn mutate<T>(
+        &self,
+        f: impl FnOnce(&mut Resources) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut st = self.state.lock().await;
+        let mut draft = st.res.clone();
+        let out = f(&mut draft)?;
+        let ops = draft.diff(&st.res)?;
+        if !ops.is_empty() {
+            self.store.write(ops).await?;
+            st.res = draft;
+            self.bump();
+        }
+        Ok(out)
+    }
+
+    /// Reads the state under the lock.
+    pub async fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        f(&*self.state.lock().await)
+    }
+
+    /// Registers a watching agent; returns its connection number.
+    pub async fn register_agent(&self, info: AgentInfo) -> u64 {
+        let n = self.next_agent.fetch_add(1, Ordering::Relaxed);
+        let provider = info.role == pb::AgentRole::Provider;
+        self.state.lock().await.agents.insert(n, info);
+        if provider {
+            self.bump();
+        }
+        n
+    }
+
+    /// Forgets a watching agent whose stream ended.
+    pub async fn unregister_agent(&self, n: u64) {
+        let gone = self.state.lock().await.agents.remove(&n);
+        if gone.is_some_and(|a| a.role == pb::AgentRole::Provider) {
+            self.bump();
+        }
+    }
+
+    /// Replaces the target health reports of provider agent `agent_id`.
+    pub async fn report_health(&self, agent_id: String, reports: Vec<pb::TargetHealthReport>) {
+        self.state.lock().await.health.insert(agent_id, reports);
+    }
+
+    /// The version counter that changes with every state change.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+
+    /// Cancelled when the control plane stops serving.
+    pub fn shutdown_token(&self) -> &CancellationToken {
+        &self.shutdown
+    }
+
+    /// Runs `fut` as a task that [`Shared::close`] waits for.
+    pub fn spawn(&self, fut: impl Future<Output = ()> + Send + 'static) {
+        self.tasks.spawn(fut);
+    }
+
+    /// Makes a new load balancer `active` after the provisioning delay.
+    pub fn arm_load_balancer(&self, arn: String) {
+        let this = self.clone();
+        self.after_delay(async move {
+            let r = this
+                .mutate(|res| {
+                    if let Some(lb) = res.load_balancers.get_mut(&arn) {
+                        lb.state = LbState::Active;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = r {
+                tracing::warn!(%arn, error = %e, "cannot activate load balancer");
+            }
+        });
+    }
+
+    /// Makes a `pending` endpoint `available` after the provisioning delay.
+    pub fn arm_endpoint(&self, id: String) {
+        let this = self.clone();
+        self.after_delay(async move {
+            let r = this
+                .mutate(|res| {
+                    if let Some(e) = res.endpoints.get_mut(&id)
+                        && let Ok(next) = e.state.on(EndpointEvent::Provisioned)
+                    {
+                        e.state = next;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = r {
+                tracing::warn!(endpoint = %id, error = %e, "cannot make endpoint available");
+            }
+        });
+    }
+
+    fn after_delay(&self, then: impl Future<Output = ()> + Send + 'static) {
+        let delay = self.config.provisioning_delay;
+        let token = self.shutdown.clone();
+        self.spawn(async move {
+            tokio::select! {
+                () = token.cancelled() => {}
+                () = tokio::time::sleep(delay) => then.await,
+            }
+        });
+    }
+
+    /// Stops timers and watch streams, waits for them, and closes the store.
+    pub async fn close(&self) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        self.tasks.wait().await;
+        self.store.close();
+    }
+
+    fn bump(&self) {
+        self.version.send_modify(|v| *v += 1);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+//! Desired-state snapshots: what each provider or consumer agent must serve, built from the state.
+
+use plemu_proto::pb;
+
+use crate::model::{Endpoint, RuleSource};
+use crate::state::{AgentInfo, State};
+
+/// The whole desired state for `agent` at `version`.
+pub(crate) fn snapshot(st: &State, agent: &AgentInfo, version: u64) -> pb::DesiredState {
+    let mut out = pb::DesiredState {
+        version,
+        ..Default::default()
+    };
+    match agent.role {
+        pb::AgentRole::Provider => out.provider = Some(provider(st, agent)),
+        _ => out.consumer = Some(consumer(st, agent)),
+    }
+    out
+}
+
+fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
+    let res = &st.res;
+    let lbs: Vec<_> = res
+        .load_balancers
+        .values()
+        .filter(|l| agent.serves(&l.vpc_id))
+        .collect();
+    let load_balancers = lbs
+        .iter()
+        .map(|l| pb::LoadBalancerSpec {
+            load_balancer_arn: l.arn.clone(),
+            load_balancer_name: l.name.clone(),
+            vpc_id: l.vpc_id.clone(),
+            state: l.state.as_str().into(),
+            nodes: l
+                .nodes
+                .iter()
+                .map(|n| pb::LoadBalancerNode {
+                    availability_zone: n.az.clone(),
+                    subnet_id: n.subnet_id.clone(),
+                    private_ipv4_address: n.ip.to_string(),
+                })
+                .collect(),
+            cross_zone_enabled: false,
+            listeners: res
+                .listeners
+                .values()
+                .filter(|x| x.lb_arn == l.arn)
+                .map(|x| pb::ListenerSpec {
+                    listener_arn: x.arn.clone(),
+                    port: u32::from(x.port),
+                    target_group_arn: x.tg_arn.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let target_groups = res
+        .target_groups
+        .values()
+        .filter(|t| agent.serves(&t.vpc_id))
+        .map(|t| {
+            let hc = &t.health_check;
+            pb::TargetGroupSpec {
+                target_group_arn: t.arn.clone(),
+                vpc_id: t.vpc_id.clone(),
+                port: u32::from(t.port),
+                health_check: Some(pb::HealthCheckSpec {
+                    protocol: hc.protocol.clone(),
+                    port: hc.port.parse().unwrap_or(0),
+                    interval_seconds: hc.interval,
+                    timeout_seconds: hc.timeout,
+                    healthy_threshold: hc.healthy_threshold,
+                    unhealthy_threshold: hc.unhealthy_threshold,
+                    path: hc.path.clone(),
+                }),
+                targets: t
+                    .targets
+                    .iter()
+                    .filter(|x| x.deregistered_at.is_none())
+                    .map(|x| pb::TargetSpec {
+                        id: x.id.clone(),
+                        port: u32::from(x.port),
+                        availability_zone: x.az.clone(),
+                    })
+                    .collect(),
+                in_use: res.listeners.values().any(|l| l.tg_arn == t.arn),
+            }
+        })
+        .collect();
+    let endpoints = res
+        .endpoints
+        .values()
+        .filter_map(|e| {
+            let svc = res.services.get(&e.service_id)?;
+            svc.nlb_arns
+                .iter()
+                .any(|a| lbs.iter().any(|l| &l.arn == a))
+                .then(|| pb::EndpointGrant {
+                    vpc_endpoint_id: e.id.clone(),
+                    service_id: svc.id.clone(),
+                    state: e.state.as_str().into(),
+                    credential: e.credential.clone(),
+                    load_balancer_arns: svc.nlb_arns.clone(),
+                })
+        })
+        .collect();
+    pb::ProviderState {
+        load_balancers,
+        target_groups,
+        endpoints,
+    }
+}
+
+fn consumer(st: &State, agent: &AgentInfo) -> pb::ConsumerState {
+    let res = &st.res;
+    let endpoints = res
+        .endpoints
+        .values()
+        .filter(|e| agent.serves(&e.vpc_id))
+        .map(|e| endpoint_spec(st, e))
+        .collect();
+    let security_groups = res
+        .security_groups
+        .values()
+        .filter(|g| agent.serves(&g.vpc_id))
+        .map(|g| {
+            let ingress = g
+                .ingress
+                .iter()
+                .map(|r| {
+                    let (cidrs, source_group_ids) = match &r.source {
+                        RuleSource::Cidr(c) => (vec![c.to_string()], Vec::new()),
+                        RuleSource::Group(id) => (Vec::new(), vec![id.clone()]),
+                    };
+                    pb::IngressRule {
+                        ip_protocol: r.protocol.clone(),
+                        from_port: r.from_port,
+                        to_port: r.to_port,
+                        cidrs,
+                        source_group_ids,
+                    }
+                })
+                .collect();
+            let enis = res
+                .endpoints
+                .values()
+                .filter(|e| e.security_group_ids.contains(&g.id))
+                .flat_map(|e| e.enis.iter().map(|n| n.ip));
+            let nodes = res
+                .load_balancers
+                .values()
+                .filter(|l| l.security_groups.contains(&g.id))
+                .flat_map(|l| l.nodes.iter().map(|n| n.ip));
+            pb::SecurityGroupSpec {
+                group_id: g.id.clone(),
+                vpc_id: g.vpc_id.clone(),
+                ingress,
+                member_addresses: enis.chain(nodes).map(|ip| ip.to_string()).collect(),
+            }
+        })
+        .collect();
+    pb::ConsumerState {
+        endpoints,
+        security_groups,
+    }
+}
+
+fn endpoint_spec(st: &State, e: &Endpoint) -> pb::EndpointSpec {
+    let res = &st.res;
+    let svc = res.services.get(&e.service_id);
+    let nlbs = svc.map(|v| v.nlb_arns.as_slice()).unwrap_or_default();
+    let provider_vpc = nlbs
+        .first()
+        .and_then(|a| res.load_balancers.get(a))
+        .map(|l| l.vpc_id.as_str());
+    let provider_tunnel_address = provider_vpc
+        .and_then(|vpc| {
+            let mut providers: Vec<_> = st
+                .agents
+                .iter()
+                .filter(|(_, a)| a.role == pb::AgentRole::Provider && a.serves(vpc))
+                .collect();
+            providers.sort_by_key(|(n, _)| **n);
+            providers.first().map(|(_, a)| a.tunnel_address.clone())
+        })
+        .unwrap_or_default();
+    let mut ports: Vec<u32> = res
+        .listeners
+        .values()
+        .filter(|l| nlbs.contains(&l.lb_arn))
+        .map(|l| u32::from(l.port))
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    pb::EndpointSpec {
+        vpc_endpoint_id: e.id.clone(),
+        vpc_id: e.vpc_id.clone(),
+        service_id: e.service_id.clone(),
+        service_name: e.service_name.clone(),
+        state: e.state.as_str().into(),
+        credential: e.credential.clone(),
+        provider_tunnel_address,
+        ports,
+        network_interfaces: e
+            .enis
+            .iter()
+            .map(|n| pb::EniSpec {
+                network_interface_id: n.id.clone(),
+                subnet_id: n.subnet_id.clone(),
+                subnet_cidr: res
+                    .subnets
+                    .get(&n.subnet_id)
+                    .map(|s| s.cidr.to_string())
+                    .unwrap_or_default(),
+                availability_zone: n.az.clone(),
+                private_ip_address: n.ip.to_string(),
+                bind_address: n.bind.to_string(),
+            })
+            .collect(),
+        security_group_ids: e.security_group_ids.clone(),
+        dns_names: e
+            .dns_names(svc)
+            .into_iter()
+            .map(|(name, kind, availability_zone)| pb::DnsNameSpec {
+                name,
+                kind: kind.into(),
+                availability_zone,
+            })
+            .collect(),
+    }
+}
