@@ -1,0 +1,162 @@
+//! The Watch stream to the control plane and the reconciliation of each snapshot.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plemu_proto::pb::agent_client::AgentClient;
+use plemu_proto::pb::{AgentRole, DesiredState, WatchRequest};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::config::Settings;
+use crate::dns::zones::{self, Zones};
+use crate::endpoint::listener::{self, Listeners};
+use crate::endpoint::proxy::FlowContext;
+use crate::table::{Snapshot, Table};
+use crate::tunnel_client::pool::TunnelPool;
+
+/// First wait before reconnecting to the control plane.
+const BACKOFF_MIN: Duration = Duration::from_millis(100);
+/// Longest wait between reconnection attempts.
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How long listeners and flows get to stop at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The consumer agent: watches the control plane and applies what it sends.
+#[derive(Debug)]
+pub(crate) struct Agent {
+    /// Validated configuration.
+    settings: Settings,
+    /// The names the DNS server answers.
+    zones: Zones,
+    /// What accepted connections read.
+    ctx: Arc<FlowContext>,
+}
+
+/// Reconnection delays doubling from [`BACKOFF_MIN`] to [`BACKOFF_MAX`].
+#[derive(Debug)]
+struct Backoff(Duration);
+
+// === impl Backoff ===
+
+impl Backoff {
+    /// The next delay; later ones double.
+    fn next(&mut self) -> Duration {
+        let d = self.0;
+        self.0 = (self.0 * 2).min(BACKOFF_MAX);
+        d
+    }
+
+    /// Back to the shortest delay (after a snapshot arrived).
+    fn reset(&mut self) {
+        self.0 = BACKOFF_MIN;
+    }
+}
+
+// === impl Agent ===
+
+impl Agent {
+    /// An agent that will serve `zones` once snapshots arrive.
+    pub fn new(settings: Settings, zones: Zones) -> Self {
+        let ctx = Arc::new(FlowContext {
+            table: Table::default(),
+            pool: TunnelPool::new(settings.tunnel_connections),
+            client_address: settings.client_address,
+        });
+        Self {
+            settings,
+            zones,
+            ctx,
+        }
+    }
+
+    /// Watches until `token` is cancelled, reconnecting with backoff; then
+    /// stops every listener, resetting their flows.
+    pub async fn run(self, token: CancellationToken) {
+        let mut listeners = Listeners::new(Arc::clone(&self.ctx), token.clone());
+        let mut backoff = Backoff(BACKOFF_MIN);
+        loop {
+            let ended = tokio::select! {
+                () = token.cancelled() => break,
+                ended = self.watch(&mut listeners, &mut backoff) => ended,
+            };
+            let delay = backoff.next();
+            warn!(control_plane = %self.settings.control_plane.uri(), retry_in = ?delay, "{ended}");
+            tokio::select! {
+                () = token.cancelled() => break,
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+        listeners.shutdown(SHUTDOWN_GRACE).await;
+    }
+
+    /// One Watch stream, applying every snapshot, until it fails or ends;
+    /// returns why.
+    async fn watch(&self, listeners: &mut Listeners, backoff: &mut Backoff) -> String {
+        let channel = match self.settings.control_plane.connect().await {
+            Ok(c) => c,
+            Err(e) => return format!("cannot reach the control plane: {e}"),
+        };
+        let request = WatchRequest {
+            role: AgentRole::Consumer.into(),
+            agent_id: self.settings.agent_id.clone(),
+            tunnel_address: String::new(),
+            vpc_ids: self.settings.vpc_ids.clone(),
+        };
+        let mut stream = match AgentClient::new(channel).watch(request).await {
+            Ok(r) => r.into_inner(),
+            Err(status) => return format!("watch refused: {}", status.message()),
+        };
+        info!(agent_id = %self.settings.agent_id, "watching the control plane");
+        loop {
+            match stream.message().await {
+                Ok(Some(state)) => {
+                    backoff.reset();
+                    self.apply(state, listeners);
+                }
+                Ok(None) => return "the control plane ended the watch stream".to_string(),
+                Err(status) => return format!("watch stream failed: {}", status.message()),
+            }
+        }
+    }
+
+    /// Makes listeners, DNS names, the shared table and tunnel connections match `state`.
+    fn apply(&self, state: DesiredState, listeners: &mut Listeners) {
+        let consumer = state.consumer.unwrap_or_default();
+        let snapshot = Snapshot::from_state(&consumer);
+        let wanted = listener::wanted(&snapshot, self.settings.bind);
+        let providers: HashSet<String> = consumer
+            .endpoints
+            .iter()
+            .map(|e| e.provider_tunnel_address.clone())
+            .filter(|a| !a.is_empty())
+            .collect();
+        self.zones
+            .replace(zones::build(&consumer, self.settings.bind));
+        // The table first: new listeners must find their endpoint.
+        self.ctx.table.replace(snapshot);
+        listeners.reconcile(wanted);
+        self.ctx.pool.retain(&providers);
+        debug!(
+            version = state.version,
+            endpoints = consumer.endpoints.len(),
+            security_groups = consumer.security_groups.len(),
+            "applied desired state"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_the_cap_and_resets() {
+        let mut b = Backoff(BACKOFF_MIN);
+        let seq: Vec<u64> = (0..8).map(|_| b.next().as_millis() as u64).collect();
+        assert_eq!(seq, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        b.reset();
+        assert_eq!(b.next(), BACKOFF_MIN);
+    }
+}

@@ -1,0 +1,198 @@
+//! One accept loop per (ENI, bind address, port), reconciled with every snapshot.
+
+use std::collections::HashMap;
+use std::net::SocketAddrV4;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, warn};
+
+use super::proxy::{self, FlowContext, Listen};
+use crate::BindMode;
+use crate::dns::zones::eni_address;
+use crate::table::Snapshot;
+
+/// Pause after a failed `accept` (e.g. out of file descriptors) before the next one.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
+
+/// What identifies a listener: reconciliation starts missing keys and stops stale ones.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct ListenerKey {
+    /// The ENI the listener stands for.
+    pub eni_id: String,
+    /// The address and port it binds.
+    pub addr: SocketAddrV4,
+}
+
+/// A listener the snapshot asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ListenerSpec {
+    /// Its identity.
+    pub key: ListenerKey,
+    /// The endpoint that owns the ENI.
+    pub vpce: String,
+}
+
+/// The running listeners of the agent.
+#[derive(Debug)]
+pub(crate) struct Listeners {
+    /// What every accepted connection needs.
+    ctx: Arc<FlowContext>,
+    /// The agent's token; each listener runs under a child of it.
+    parent: CancellationToken,
+    /// Accept loops and flows.
+    tracker: TaskTracker,
+    /// Running listeners and their tokens.
+    running: HashMap<ListenerKey, CancellationToken>,
+}
+
+/// The listeners `snapshot` asks for: every service port on every ENI of every
+/// endpoint, at the address `bind` selects. ENIs without a usable address and
+/// invalid ports are logged and left out.
+pub(crate) fn wanted(snapshot: &Snapshot, bind: BindMode) -> Vec<ListenerSpec> {
+    let mut out = Vec::new();
+    for endpoint in snapshot.endpoints.values() {
+        for eni in &endpoint.network_interfaces {
+            let Some(ip) = eni_address(eni, bind) else {
+                error!(vpce = %endpoint.vpc_endpoint_id, eni = %eni.network_interface_id, ?bind,
+                    bind_address = %eni.bind_address, private_ip = %eni.private_ip_address,
+                    "ENI has no IPv4 address to listen on");
+                continue;
+            };
+            for &port in &endpoint.ports {
+                match u16::try_from(port) {
+                    Ok(port) if port != 0 => out.push(ListenerSpec {
+                        key: ListenerKey {
+                            eni_id: eni.network_interface_id.clone(),
+                            addr: SocketAddrV4::new(ip, port),
+                        },
+                        vpce: endpoint.vpc_endpoint_id.clone(),
+                    }),
+                    _ => error!(vpce = %endpoint.vpc_endpoint_id, port, "invalid listener port"),
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+// === impl Listeners ===
+
+impl Listeners {
+    /// No listeners yet; they will run under children of `parent`.
+    pub fn new(ctx: Arc<FlowContext>, parent: CancellationToken) -> Self {
+        Self {
+            ctx,
+            parent,
+            tracker: TaskTracker::new(),
+            running: HashMap::new(),
+        }
+    }
+
+    /// Stops listeners not in `wanted` (resetting their flows) and starts the
+    /// missing ones. A listener that cannot bind is logged and tried again at
+    /// the next reconciliation.
+    pub fn reconcile(&mut self, wanted: Vec<ListenerSpec>) {
+        let keep: HashMap<&ListenerKey, &ListenerSpec> =
+            wanted.iter().map(|s| (&s.key, s)).collect();
+        self.running.retain(|key, token| {
+            let stay = keep.contains_key(key);
+            if !stay {
+                info!(eni = %key.eni_id, addr = %key.addr, "stopping endpoint listener");
+                token.cancel();
+            }
+            stay
+        });
+        for spec in &wanted {
+            if self.running.contains_key(&spec.key) {
+                continue;
+            }
+            match bind(spec.key.addr) {
+                Ok(listener) => {
+                    let token = self.parent.child_token();
+                    self.running.insert(spec.key.clone(), token.clone());
+                    let listen = Listen {
+                        vpce: spec.vpce.clone(),
+                        eni_id: spec.key.eni_id.clone(),
+                        port: spec.key.addr.port(),
+                    };
+                    self.tracker.spawn(accept_loop(
+                        listener,
+                        listen,
+                        Arc::clone(&self.ctx),
+                        self.tracker.clone(),
+                        token,
+                    ));
+                }
+                Err(e) => error!(
+                    vpce = %spec.vpce, address = %spec.key.addr.ip(), port = spec.key.addr.port(),
+                    error = %e, "cannot bind endpoint listener; retrying at the next snapshot"
+                ),
+            }
+        }
+    }
+
+    /// Stops every listener (resetting their flows) and waits up to `grace` for them.
+    pub async fn shutdown(mut self, grace: Duration) {
+        for (_, token) in self.running.drain() {
+            token.cancel();
+        }
+        self.tracker.close();
+        if tokio::time::timeout(grace, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            warn!(
+                tasks = self.tracker.len(),
+                "endpoint listeners and flows still running after the grace period"
+            );
+        }
+    }
+}
+
+/// Binds `addr` now (no await, so reconciliation stays synchronous).
+fn bind(addr: SocketAddrV4) -> std::io::Result<TcpListener> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
+}
+
+/// Accepts connections until `token` is cancelled; each flow runs under the same token.
+async fn accept_loop(
+    listener: TcpListener,
+    listen: Listen,
+    ctx: Arc<FlowContext>,
+    tracker: TaskTracker,
+    token: CancellationToken,
+) {
+    let local = listener.local_addr().ok();
+    info!(vpce = %listen.vpce, eni = %listen.eni_id, addr = ?local, "endpoint listener started");
+    loop {
+        tokio::select! {
+            () = token.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((socket, peer)) => {
+                    tracker.spawn(proxy::serve(
+                        Arc::clone(&ctx),
+                        listen.clone(),
+                        socket,
+                        peer,
+                        token.clone(),
+                    ));
+                }
+                Err(e) => {
+                    warn!(vpce = %listen.vpce, addr = ?local, error = %e, "accept failed");
+                    tokio::select! {
+                        () = token.cancelled() => break,
+                        () = tokio::time::sleep(ACCEPT_ERROR_PAUSE) => {}
+                    }
+                }
+            },
+        }
+    }
+    info!(vpce = %listen.vpce, addr = ?local, "endpoint listener stopped");
+}

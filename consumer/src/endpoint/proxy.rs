@@ -1,0 +1,287 @@
+//! One accepted connection: endpoint state, security groups, then a tunnel stream spliced to the socket.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use plemu_proto::pb::{Frame, OpenFlow, Reset, frame::Kind};
+use plemu_proto::tunnel::{FlowEnd, FrameSource, frame, reset_socket, splice};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tonic::Streaming;
+use tracing::{Instrument, debug, info, info_span, warn};
+
+use crate::ClientAddress;
+use crate::security_group::{self, Admission};
+use crate::table::{Snapshot, Table};
+use crate::tunnel_client::client;
+use crate::tunnel_client::pool::TunnelPool;
+
+/// The endpoint state in which flows pass.
+const AVAILABLE: &str = "available";
+
+/// What every flow needs, shared by all listeners.
+#[derive(Debug)]
+pub(crate) struct FlowContext {
+    /// The latest snapshot, read at accept time.
+    pub table: Table,
+    /// Connections to provider agents.
+    pub pool: TunnelPool,
+    /// How a client's modelled address is found.
+    pub client_address: ClientAddress,
+}
+
+/// Which listener accepted a connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Listen {
+    /// The endpoint.
+    pub vpce: String,
+    /// The ENI whose address was dialled.
+    pub eni_id: String,
+    /// The listener (service) port.
+    pub port: u16,
+}
+
+/// A flow the endpoint lets through, with what the provider must be told.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Admitted {
+    /// The `open` frame.
+    pub open: OpenFlow,
+    /// The provider agent's tunnel address.
+    pub provider: String,
+}
+
+/// Why the endpoint reset a connection instead of tunnelling it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Refusal {
+    /// The endpoint left the snapshot after the connection was accepted.
+    #[error("VPC endpoint {vpce} no longer exists; connection from {client} refused")]
+    Gone {
+        /// The endpoint.
+        vpce: String,
+        /// The client's real address.
+        client: SocketAddr,
+    },
+    /// Traffic passes only once the endpoint is `available`.
+    #[error("VPC endpoint {vpce} is {state}; connection from {client} refused")]
+    NotAvailable {
+        /// The endpoint.
+        vpce: String,
+        /// Its lowerCamel state.
+        state: String,
+        /// The client's real address.
+        client: SocketAddr,
+    },
+    /// The ENI left the endpoint after the connection was accepted.
+    #[error("VPC endpoint {vpce} has no network interface {eni}; connection from {client} refused")]
+    NoInterface {
+        /// The endpoint.
+        vpce: String,
+        /// The ENI.
+        eni: String,
+        /// The client's real address.
+        client: SocketAddr,
+    },
+    /// The client's modelled address cannot be worked out.
+    #[error("VPC endpoint {vpce}: no modelled address for client {client}: {reason}")]
+    ClientAddress {
+        /// The endpoint.
+        vpce: String,
+        /// The client's real address.
+        client: SocketAddr,
+        /// What is missing.
+        reason: String,
+    },
+    /// No ingress rule admits the client.
+    #[error("security groups [{groups}] of {vpce} admit no TCP {port} from {client}")]
+    SecurityGroups {
+        /// The endpoint's groups, comma separated.
+        groups: String,
+        /// The endpoint.
+        vpce: String,
+        /// The listener port.
+        port: u16,
+        /// The client's modelled address.
+        client: std::net::Ipv4Addr,
+    },
+    /// No provider agent serves the service's load balancer yet.
+    #[error("no provider agent serves service {service}")]
+    NoProvider {
+        /// The endpoint service id.
+        service: String,
+    },
+}
+
+/// Decides whether a connection from `peer` to `listen` may be tunnelled,
+/// on the snapshot as it is now.
+pub(crate) fn admit(
+    snapshot: &Snapshot,
+    listen: &Listen,
+    peer: SocketAddr,
+    client_address: ClientAddress,
+) -> Result<Admitted, Refusal> {
+    let vpce = listen.vpce.clone();
+    let endpoint = snapshot.endpoints.get(&listen.vpce).ok_or(Refusal::Gone {
+        vpce: vpce.clone(),
+        client: peer,
+    })?;
+    if endpoint.state != AVAILABLE {
+        return Err(Refusal::NotAvailable {
+            vpce,
+            state: endpoint.state.clone(),
+            client: peer,
+        });
+    }
+    let eni = endpoint
+        .network_interfaces
+        .iter()
+        .find(|e| e.network_interface_id == listen.eni_id)
+        .ok_or_else(|| Refusal::NoInterface {
+            vpce: vpce.clone(),
+            eni: listen.eni_id.clone(),
+            client: peer,
+        })?;
+    let client = client_address
+        .modelled(&eni.subnet_cidr, peer.ip())
+        .map_err(|reason| Refusal::ClientAddress {
+            vpce: vpce.clone(),
+            client: peer,
+            reason,
+        })?;
+    let groups = endpoint
+        .security_group_ids
+        .iter()
+        .filter_map(|id| snapshot.security_groups.get(id));
+    let lookup = |id: &str| snapshot.security_groups.get(id);
+    if security_group::admit(groups, lookup, client, listen.port) == Admission::Rejected {
+        return Err(Refusal::SecurityGroups {
+            groups: endpoint.security_group_ids.join(", "),
+            vpce,
+            port: listen.port,
+            client,
+        });
+    }
+    if endpoint.provider_tunnel_address.is_empty() {
+        return Err(Refusal::NoProvider {
+            service: endpoint.service_id.clone(),
+        });
+    }
+    Ok(Admitted {
+        open: OpenFlow {
+            vpc_endpoint_id: vpce,
+            credential: endpoint.credential.clone(),
+            port: u32::from(listen.port),
+            client_address: format!("{client}:{}", peer.port()),
+            eni_address: format!("{}:{}", eni.private_ip_address, listen.port),
+            network_interface_id: eni.network_interface_id.clone(),
+            availability_zone: eni.availability_zone.clone(),
+        },
+        provider: endpoint.provider_tunnel_address.clone(),
+    })
+}
+
+/// Serves one accepted connection until it closes or `token` (its
+/// listener's) is cancelled, which resets it.
+pub(crate) async fn serve(
+    ctx: Arc<FlowContext>,
+    listen: Listen,
+    socket: TcpStream,
+    peer: SocketAddr,
+    token: CancellationToken,
+) {
+    let span = info_span!("flow", vpce = %listen.vpce, client.addr = %peer);
+    flow(ctx, listen, socket, peer, token)
+        .instrument(span)
+        .await;
+}
+
+/// The body of [`serve`], inside its span.
+async fn flow(
+    ctx: Arc<FlowContext>,
+    listen: Listen,
+    socket: TcpStream,
+    peer: SocketAddr,
+    token: CancellationToken,
+) {
+    let admitted = match ctx
+        .table
+        .read(|s| admit(s, &listen, peer, ctx.client_address))
+    {
+        Ok(a) => a,
+        Err(refusal) => {
+            warn!("{refusal}");
+            reset_socket(socket);
+            return;
+        }
+    };
+    let mut tunnel = match ctx.pool.client(&admitted.provider) {
+        Ok(c) => c,
+        Err(e) => {
+            warn!("{e}");
+            reset_socket(socket);
+            return;
+        }
+    };
+    let client_modelled = admitted.open.client_address.clone();
+    let opened = tokio::select! {
+        () = token.cancelled() => {
+            info!("endpoint listener stopped while the flow was opening");
+            reset_socket(socket);
+            return;
+        }
+        opened = client::open(&mut tunnel, admitted.open) => opened,
+    };
+    let opened = match opened {
+        Ok(o) => o,
+        Err(status) => {
+            warn!(code = ?status.code(), provider = %admitted.provider, "tunnel refused the flow: {}", status.message());
+            reset_socket(socket);
+            return;
+        }
+    };
+    info!(client.modelled = %client_modelled, target = %opened.target, "flow opened");
+    let inbound = UntilCancelled {
+        inner: opened.inbound,
+        token,
+        reset_tx: opened.tx.clone(),
+        reason: format!("VPC endpoint {} listener stopped", listen.vpce),
+    };
+    let stats = splice(socket, opened.tx, inbound).await;
+    match &stats.end {
+        FlowEnd::Closed => {}
+        FlowEnd::LocalError(e) => debug!(error = %e, "client socket error"),
+        FlowEnd::ResetByPeer(reason) => info!(%reason, "flow reset"),
+        FlowEnd::StreamLost(reason) => info!(%reason, "tunnel stream lost"),
+    }
+    info!(bytes_out = stats.bytes_out, bytes_in = stats.bytes_in, end = ?stats.end, "flow closed");
+}
+
+/// The provider's frames, until the listener's token is cancelled: then a
+/// `reset`, so that the shared pump aborts the client socket itself.
+struct UntilCancelled {
+    /// The tunnel stream's inbound half.
+    inner: Streaming<Frame>,
+    /// The listener's token.
+    token: CancellationToken,
+    /// Tells the provider about a cancellation (best effort: the stream is
+    /// dropped right after, which the provider also takes as the end).
+    reset_tx: mpsc::Sender<Frame>,
+    /// The reason given in the made-up `reset`.
+    reason: String,
+}
+
+impl FrameSource for UntilCancelled {
+    async fn next_frame(&mut self) -> Result<Option<Frame>, tonic::Status> {
+        tokio::select! {
+            () = self.token.cancelled() => {
+                let reset = frame(Kind::Reset(Reset { reason: self.reason.clone() }));
+                let _ = self.reset_tx.try_send(reset.clone());
+                Ok(Some(reset))
+            }
+            next = self.inner.message() => next,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

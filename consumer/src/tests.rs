@@ -1,0 +1,384 @@
+//! The agent end to end: `run()` against a fake control plane and a fake provider, on loopback.
+
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::Once;
+use std::time::Duration;
+
+use plemu_proto::pb::{AgentRole, ConsumerState};
+use rand::Rng;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::testing::fixtures::{self, CREDENTIAL};
+use crate::testing::{FakeControlPlane, FakeProvider, ProviderMode, dns_sockets};
+use crate::{Config, Error, run};
+
+const VPCE: &str = "vpce-0aaaaaaaaaaaaaaaa";
+const ENI: &str = "eni-0000000000000000a";
+/// How long any bounded wait in these tests may take.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+fn trace_init() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "plemu_consumer=debug".into());
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+/// A random 127.1.x.y address with a port free on it, so that parallel tests never share a listener.
+fn eni_addr() -> SocketAddrV4 {
+    let mut rng = rand::rng();
+    let ip = Ipv4Addr::new(127, 1, rng.random_range(1..=254), rng.random_range(1..=254));
+    let port = std::net::TcpListener::bind((ip, 0))
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    SocketAddrV4::new(ip, port)
+}
+
+/// A consumer agent running against fakes.
+struct Running {
+    control_plane: FakeControlPlane,
+    provider: FakeProvider,
+    eni: SocketAddrV4,
+    dns: SocketAddr,
+    token: CancellationToken,
+    task: JoinHandle<Result<(), Error>>,
+}
+
+impl Running {
+    async fn start(mode: ProviderMode) -> Self {
+        let control_plane = FakeControlPlane::start().await.unwrap();
+        Self::start_with(control_plane.url(), control_plane, mode).await
+    }
+
+    async fn start_with(url: String, control_plane: FakeControlPlane, mode: ProviderMode) -> Self {
+        trace_init();
+        let provider = FakeProvider::start(mode).await.unwrap();
+        let (udp, tcp) = dns_sockets().await.unwrap();
+        let dns = udp.local_addr().unwrap();
+        let token = CancellationToken::new();
+        let config = Config {
+            control_plane: url,
+            agent_id: "consumer-test".into(),
+            ..Config::default()
+        };
+        let task = tokio::spawn(run(config, udp, tcp, token.clone()));
+        Self {
+            control_plane,
+            provider,
+            eni: eni_addr(),
+            dns,
+            token,
+            task,
+        }
+    }
+
+    /// The fixture endpoint in `state`, its group admitting `cidr`, served by the fake provider.
+    fn state(&self, state: &str, cidr: &str) -> ConsumerState {
+        self.state_with_provider(state, cidr, &self.provider.address())
+    }
+
+    fn state_with_provider(&self, state: &str, cidr: &str, provider: &str) -> ConsumerState {
+        ConsumerState {
+            endpoints: vec![fixtures::endpoint(
+                VPCE,
+                state,
+                provider,
+                &[self.eni.port()],
+                vec![fixtures::eni(
+                    ENI,
+                    "us-east-1a",
+                    "10.1.1.0/24",
+                    "10.1.1.37",
+                    &self.eni.ip().to_string(),
+                )],
+            )],
+            security_groups: vec![fixtures::endpoint_group(cidr, self.eni.port())],
+        }
+    }
+
+    /// Connects once the listener is up (bounded).
+    async fn connect(&self) -> TcpStream {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            match TcpStream::connect(self.eni).await {
+                Ok(s) => return s,
+                Err(e)
+                    if e.kind() == ErrorKind::ConnectionRefused
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Err(e) => panic!("cannot connect to {}: {e}", self.eni),
+            }
+        }
+    }
+
+    async fn stop(self) {
+        self.token.cancel();
+        let done = tokio::time::timeout(PATIENCE, self.task)
+            .await
+            .expect("run() stops on cancel");
+        done.unwrap().expect("run() returns Ok after cancel");
+    }
+}
+
+/// Expects the peer to reset the connection.
+async fn assert_reset(mut stream: TcpStream) {
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(PATIENCE, stream.read(&mut buf))
+        .await
+        .expect("no answer");
+    match read {
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        other => panic!("expected a reset, got {other:?}"),
+    }
+}
+
+/// Expects the flow to be aborted: a reset, or (see the report on the shared
+/// pump) a FIN at once followed by the reset.
+async fn assert_aborted(mut stream: TcpStream) {
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(PATIENCE, stream.read(&mut buf))
+        .await
+        .expect("no answer");
+    match read {
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        Ok(0) => {
+            let written = stream.write_all(b"still there?").await;
+            let again = stream.read(&mut buf).await;
+            assert!(
+                written.is_err() || again.is_err(),
+                "FIN without a reset: {written:?} {again:?}"
+            );
+        }
+        other => panic!("expected a reset, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn echoes_through_the_tunnel_with_half_close() {
+    let c = Running::start(ProviderMode::Echo).await;
+    c.control_plane.push(c.state("available", "10.1.0.0/16"));
+    let mut stream = c.connect().await;
+    let local_port = stream.local_addr().unwrap().port();
+    stream.write_all(b"PING plemu\r\n").await.unwrap();
+    let mut first = [0u8; 12];
+    stream.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"PING plemu\r\n");
+    // Half-close: the far side still answers what was sent before the FIN.
+    stream.write_all(b"last words").await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).await.unwrap();
+    assert_eq!(rest, b"last words");
+    assert_eq!(c.provider.wait_for_ends(1).await, ["half_close"]);
+
+    let opens = c.provider.opens();
+    assert_eq!(opens.len(), 1);
+    let open = &opens[0];
+    assert_eq!(open.vpc_endpoint_id, VPCE);
+    assert_eq!(open.credential, CREDENTIAL);
+    assert_eq!(open.port, u32::from(c.eni.port()));
+    assert_eq!(open.client_address, format!("10.1.1.254:{local_port}"));
+    assert_eq!(open.eni_address, format!("10.1.1.37:{}", c.eni.port()));
+    assert_eq!(open.network_interface_id, ENI);
+    assert_eq!(open.availability_zone, "us-east-1a");
+    let watch = c.control_plane.watch_requests();
+    assert_eq!(watch[0].role(), AgentRole::Consumer);
+    assert_eq!(watch[0].agent_id, "consumer-test");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn carries_a_megabyte_both_ways() {
+    let c = Running::start(ProviderMode::Echo).await;
+    c.control_plane.push(c.state("available", "10.1.0.0/16"));
+    let stream = c.connect().await;
+    let payload: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let (mut rd, mut wr) = stream.into_split();
+    let sent = payload.clone();
+    let writer = tokio::spawn(async move {
+        wr.write_all(&sent).await.unwrap();
+        wr.shutdown().await.unwrap();
+    });
+    let mut echoed = Vec::new();
+    tokio::time::timeout(PATIENCE, rd.read_to_end(&mut echoed))
+        .await
+        .unwrap()
+        .unwrap();
+    writer.await.unwrap();
+    assert!(
+        echoed == payload,
+        "echo differs ({} bytes back)",
+        echoed.len()
+    );
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn security_groups_that_do_not_admit_the_client_reset_it() {
+    let c = Running::start(ProviderMode::Echo).await;
+    c.control_plane.push(c.state("available", "10.2.0.0/16"));
+    assert_reset(c.connect().await).await;
+    assert_eq!(c.provider.streams(), 0);
+    // The rule changes, the listener stays: the next connection passes.
+    c.control_plane.push(c.state("available", "10.1.1.254/32"));
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let mut s = c.connect().await;
+        s.write_all(b"x").await.unwrap();
+        let mut b = [0u8; 1];
+        if s.read_exact(&mut b).await.is_ok() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "new rule never applied"
+        );
+    }
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn endpoints_not_available_reset_clients() {
+    let c = Running::start(ProviderMode::Echo).await;
+    c.control_plane
+        .push(c.state("pendingAcceptance", "10.1.0.0/16"));
+    assert_reset(c.connect().await).await;
+    assert_eq!(c.provider.streams(), 0);
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn no_provider_agent_resets_clients() {
+    let c = Running::start(ProviderMode::Echo).await;
+    c.control_plane
+        .push(c.state_with_provider("available", "10.1.0.0/16", ""));
+    assert_reset(c.connect().await).await;
+    assert_eq!(c.provider.streams(), 0);
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_tunnel_stream_resets_the_client() {
+    let mode = ProviderMode::Refuse(tonic::Code::PermissionDenied, "credential mismatch".into());
+    let c = Running::start(mode).await;
+    c.control_plane.push(c.state("available", "10.1.0.0/16"));
+    assert_reset(c.connect().await).await;
+    assert_eq!(c.provider.streams(), 1);
+    assert_eq!(c.provider.opens()[0].vpc_endpoint_id, VPCE);
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn removing_the_endpoint_closes_its_listener_and_resets_its_flows() {
+    let c = Running::start(ProviderMode::Echo).await;
+    c.control_plane.push(c.state("available", "10.1.0.0/16"));
+    let mut flow = c.connect().await;
+    flow.write_all(b"hi").await.unwrap();
+    let mut b = [0u8; 2];
+    flow.read_exact(&mut b).await.unwrap();
+
+    c.control_plane.push(ConsumerState::default());
+    assert_aborted(flow).await;
+    let ends = c.provider.wait_for_ends(1).await;
+    // The provider sees the reset, or the stream end without a half-close.
+    assert_ne!(ends[0], "half_close");
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        match TcpStream::connect(c.eni).await {
+            Err(e) if e.kind() == ErrorKind::ConnectionRefused => break,
+            _ => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "listener still open"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+    // And it comes back with the endpoint.
+    c.control_plane.push(c.state("available", "10.1.0.0/16"));
+    let mut again = c.connect().await;
+    again.write_all(b"ok").await.unwrap();
+    again.read_exact(&mut b).await.unwrap();
+    assert_eq!(&b, b"ok");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn serves_dns_for_the_snapshot() {
+    use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
+    use hickory_resolver::net::runtime::TokioRuntimeProvider;
+
+    let c = Running::start(ProviderMode::Echo).await;
+    c.control_plane.push(c.state("available", "10.1.0.0/16"));
+    // The listener is up once the snapshot was applied, and DNS names before it.
+    drop(c.connect().await);
+    let mut conn = ConnectionConfig::udp();
+    conn.port = c.dns.port();
+    let ns = NameServerConfig::new(c.dns.ip(), true, vec![conn]);
+    let mut builder = hickory_resolver::Resolver::builder_with_config(
+        ResolverConfig::from_name_servers(vec![ns]),
+        TokioRuntimeProvider::default(),
+    );
+    builder.options_mut().cache_size = 0;
+    let resolver = builder.build().unwrap();
+    for name in [
+        fixtures::regional_name(VPCE),
+        fixtures::zonal_name(VPCE, "us-east-1a"),
+        fixtures::PRIVATE_NAME.to_string(),
+    ] {
+        let ips: Vec<_> = resolver
+            .lookup_ip(format!("{name}."))
+            .await
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(ips, [std::net::IpAddr::V4(*c.eni.ip())], "{name}");
+    }
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn reconnects_to_a_control_plane_that_starts_late() {
+    let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = probe.local_addr().unwrap();
+    drop(probe);
+    // The agent starts first and keeps retrying with backoff.
+    let placeholder = FakeControlPlane::start().await.unwrap();
+    let mut c =
+        Running::start_with(format!("http://{addr}"), placeholder, ProviderMode::Echo).await;
+    let late = FakeControlPlane::serve(TcpListener::bind(addr).await.unwrap());
+    late.push(c.state("available", "10.1.0.0/16"));
+    c.control_plane = late;
+    let mut s = c.connect().await;
+    s.write_all(b"up").await.unwrap();
+    let mut b = [0u8; 2];
+    s.read_exact(&mut b).await.unwrap();
+    assert_eq!(&b, b"up");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_config_is_reported() {
+    let (udp, tcp) = dns_sockets().await.unwrap();
+    let config = Config {
+        tunnel_connections: 0,
+        ..Config::default()
+    };
+    let err = run(config, udp, tcp, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
+}
