@@ -30,18 +30,27 @@ pub async fn run(args: ResolveArgs) -> anyhow::Result<()> {
     let mut tcp = ConnectionConfig::tcp();
     tcp.port = args.dns.port();
     let ns = NameServerConfig::new(args.dns.ip(), true, vec![udp, tcp]);
-    let mut builder = Resolver::builder_with_config(ResolverConfig::from_name_servers(vec![ns]), TokioRuntimeProvider::default());
+    let mut builder = Resolver::builder_with_config(
+        ResolverConfig::from_name_servers(vec![ns]),
+        TokioRuntimeProvider::default(),
+    );
     let opts = builder.options_mut();
     opts.cache_size = 0;
     opts.timeout = Duration::from_secs(2);
     opts.attempts = 2;
     opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
     let resolver = builder.build().context("cannot build the resolver")?;
-    let fqdn = if args.name.ends_with('.') { args.name.clone() } else { format!("{}.", args.name) };
-    let lookup = resolver
-        .ipv4_lookup(fqdn.as_str())
-        .await
-        .with_context(|| format!("{} does not resolve through plemu's DNS at {}", args.name, args.dns))?;
+    let fqdn = if args.name.ends_with('.') {
+        args.name.clone()
+    } else {
+        format!("{}.", args.name)
+    };
+    let lookup = resolver.ipv4_lookup(fqdn.as_str()).await.with_context(|| {
+        format!(
+            "{} does not resolve through plemu's DNS at {}",
+            args.name, args.dns
+        )
+    })?;
     for a in lookup.answers() {
         if let hickory_resolver::proto::rr::RData::A(a) = &a.data {
             println!("{}", a.0);

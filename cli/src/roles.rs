@@ -81,7 +81,9 @@ pub struct ConsumerArgs {
 /// When the address cannot be bound or the store cannot be opened.
 pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     shutdown::init_tracing();
-    let api = TcpListener::bind(args.api).await.with_context(|| format!("cannot listen for the API on {}", args.api))?;
+    let api = TcpListener::bind(args.api)
+        .await
+        .with_context(|| format!("cannot listen for the API on {}", args.api))?;
     let cp = plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
         data_dir: args.data_dir.clone(),
         eni_bind_net: args.eni_bind_net,
@@ -93,7 +95,12 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let t = token.child_token();
-    tasks.spawn(async move { ("control plane", cp.serve(api, t).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        (
+            "control plane",
+            cp.serve(api, t).await.map_err(anyhow::Error::from),
+        )
+    });
     tracing::info!(api = %addr, "plemu control plane ready");
     println!("plemu control-plane ready: api {addr}");
     shutdown::supervise(token, tasks).await
@@ -105,7 +112,9 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
 /// When the tunnel address cannot be bound or the agent fails.
 pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
     shutdown::init_tracing();
-    let tunnel = TcpListener::bind(args.tunnel).await.with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
+    let tunnel = TcpListener::bind(args.tunnel)
+        .await
+        .with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
     let addr = tunnel.local_addr()?;
     let cfg = plemu_provider::Config {
         control_plane: args.control_plane,
@@ -116,7 +125,14 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let t = token.child_token();
-    tasks.spawn(async move { ("provider agent", plemu_provider::run(cfg, tunnel, t).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        (
+            "provider agent",
+            plemu_provider::run(cfg, tunnel, t)
+                .await
+                .map_err(anyhow::Error::from),
+        )
+    });
     println!("plemu provider ready: tunnel {addr}");
     shutdown::supervise(token, tasks).await
 }
@@ -127,14 +143,22 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
 /// When the DNS address cannot be bound or the agent fails.
 pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
     shutdown::init_tracing();
-    let dns_udp = UdpSocket::bind(args.dns).await.with_context(|| format!("cannot bind the DNS server to udp {}", args.dns))?;
+    let dns_udp = UdpSocket::bind(args.dns)
+        .await
+        .with_context(|| format!("cannot bind the DNS server to udp {}", args.dns))?;
     let dns_addr = dns_udp.local_addr()?;
-    let dns_tcp = TcpListener::bind(dns_addr).await.with_context(|| format!("cannot bind the DNS server to tcp {dns_addr}"))?;
+    let dns_tcp = TcpListener::bind(dns_addr)
+        .await
+        .with_context(|| format!("cannot bind the DNS server to tcp {dns_addr}"))?;
     let cfg = plemu_consumer::Config {
         control_plane: args.control_plane,
         agent_id: args.agent_id,
         vpc_ids: args.vpc_ids,
-        bind: if args.bind_modelled { plemu_consumer::BindMode::Modelled } else { plemu_consumer::BindMode::Loopback },
+        bind: if args.bind_modelled {
+            plemu_consumer::BindMode::Modelled
+        } else {
+            plemu_consumer::BindMode::Loopback
+        },
         client_address: match (args.client_address, args.client_peer_address) {
             (Some(a), _) => plemu_consumer::ClientAddress::Fixed(a),
             (None, true) => plemu_consumer::ClientAddress::Peer,
@@ -145,7 +169,14 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let t = token.child_token();
-    tasks.spawn(async move { ("consumer agent", plemu_consumer::run(cfg, dns_udp, dns_tcp, t).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        (
+            "consumer agent",
+            plemu_consumer::run(cfg, dns_udp, dns_tcp, t)
+                .await
+                .map_err(anyhow::Error::from),
+        )
+    });
     println!("plemu consumer ready: dns {dns_addr}");
     shutdown::supervise(token, tasks).await
 }

@@ -13,14 +13,15 @@ pub async fn signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!("cannot listen for SIGTERM: {e}");
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!("cannot listen for SIGTERM: {e}");
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -35,7 +36,10 @@ pub async fn signal() {
 ///
 /// # Errors
 /// The first error a task returned, or one saying a task stopped by itself.
-pub async fn supervise(token: CancellationToken, mut tasks: JoinSet<(&'static str, anyhow::Result<()>)>) -> anyhow::Result<()> {
+pub async fn supervise(
+    token: CancellationToken,
+    mut tasks: JoinSet<(&'static str, anyhow::Result<()>)>,
+) -> anyhow::Result<()> {
     let mut first_error: Option<anyhow::Error> = None;
     tokio::select! {
         () = signal() => tracing::info!("stop signal received; shutting down"),
@@ -71,7 +75,11 @@ pub async fn supervise(token: CancellationToken, mut tasks: JoinSet<(&'static st
 
 /// Installs the log subscriber: `RUST_LOG` or `info`, to stderr.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,h2=warn,hyper=warn,tower=warn,hickory_server=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,h2=warn,hyper=warn,tower=warn,hickory_server=warn")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

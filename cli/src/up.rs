@@ -45,11 +45,19 @@ pub struct UpArgs {
 /// When an address cannot be bound, the store cannot be opened, or a part fails.
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     shutdown::init_tracing();
-    let api = TcpListener::bind(args.api).await.with_context(|| format!("cannot listen for the API on {}", args.api))?;
-    let dns_udp = UdpSocket::bind(args.dns).await.with_context(|| format!("cannot bind the DNS server to udp {}", args.dns))?;
+    let api = TcpListener::bind(args.api)
+        .await
+        .with_context(|| format!("cannot listen for the API on {}", args.api))?;
+    let dns_udp = UdpSocket::bind(args.dns)
+        .await
+        .with_context(|| format!("cannot bind the DNS server to udp {}", args.dns))?;
     let dns_addr = dns_udp.local_addr()?;
-    let dns_tcp = TcpListener::bind(dns_addr).await.with_context(|| format!("cannot bind the DNS server to tcp {dns_addr}"))?;
-    let tunnel = TcpListener::bind(args.tunnel).await.with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
+    let dns_tcp = TcpListener::bind(dns_addr)
+        .await
+        .with_context(|| format!("cannot bind the DNS server to tcp {dns_addr}"))?;
+    let tunnel = TcpListener::bind(args.tunnel)
+        .await
+        .with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
     let api_addr = api.local_addr()?;
     let control_plane_url = format!("http://{}", dialable(api_addr));
 
@@ -64,7 +72,15 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let t = token.child_token();
-    tasks.spawn(async move { ("control plane", control_plane.serve(api, t).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        (
+            "control plane",
+            control_plane
+                .serve(api, t)
+                .await
+                .map_err(anyhow::Error::from),
+        )
+    });
     let provider = plemu_provider::Config {
         control_plane: control_plane_url.clone(),
         agent_id: "provider-0".into(),
@@ -72,7 +88,14 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         vpc_ids: Vec::new(),
     };
     let t = token.child_token();
-    tasks.spawn(async move { ("provider agent", plemu_provider::run(provider, tunnel, t).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        (
+            "provider agent",
+            plemu_provider::run(provider, tunnel, t)
+                .await
+                .map_err(anyhow::Error::from),
+        )
+    });
     let consumer = plemu_consumer::Config {
         control_plane: control_plane_url,
         agent_id: "consumer-0".into(),
@@ -83,7 +106,14 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         ..plemu_consumer::Config::default()
     };
     let t = token.child_token();
-    tasks.spawn(async move { ("consumer agent", plemu_consumer::run(consumer, dns_udp, dns_tcp, t).await.map_err(anyhow::Error::from)) });
+    tasks.spawn(async move {
+        (
+            "consumer agent",
+            plemu_consumer::run(consumer, dns_udp, dns_tcp, t)
+                .await
+                .map_err(anyhow::Error::from),
+        )
+    });
 
     tracing::info!(api = %api_addr, dns = %dns_addr, data_dir = %args.data_dir.display(), "plemu ready");
     // A stable line on stdout for scripts and test harnesses to wait on.
@@ -94,8 +124,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 /// The address to dial for a listener bound to `addr` (an unspecified address means loopback).
 pub fn dialable(addr: SocketAddr) -> SocketAddr {
     match addr {
-        SocketAddr::V4(a) if a.ip().is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, a.port())),
-        SocketAddr::V6(a) if a.ip().is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, a.port())),
+        SocketAddr::V4(a) if a.ip().is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, a.port()))
+        }
+        SocketAddr::V6(a) if a.ip().is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, a.port()))
+        }
         other => other,
     }
 }
@@ -106,14 +140,20 @@ pub fn dialable(addr: SocketAddr) -> SocketAddr {
 /// When the text is not a number with one of those units.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = s.find(|c: char| !c.is_ascii_digit()).map_or((s, ""), |i| s.split_at(i));
-    let n: u64 = num.parse().map_err(|_| format!("'{s}' is not a duration such as 0, 250ms, 2s or 1m"))?;
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, ""), |i| s.split_at(i));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration such as 0, 250ms, 2s or 1m"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
         "" if n == 0 => Ok(Duration::ZERO),
-        _ => Err(format!("'{s}' is not a duration such as 0, 250ms, 2s or 1m")),
+        _ => Err(format!(
+            "'{s}' is not a duration such as 0, 250ms, 2s or 1m"
+        )),
     }
 }
 
@@ -133,7 +173,13 @@ mod tests {
 
     #[test]
     fn unspecified_addresses_dial_loopback() {
-        assert_eq!(dialable("0.0.0.0:4599".parse().unwrap()), "127.0.0.1:4599".parse().unwrap());
-        assert_eq!(dialable("127.0.0.2:1".parse().unwrap()), "127.0.0.2:1".parse().unwrap());
+        assert_eq!(
+            dialable("0.0.0.0:4599".parse().unwrap()),
+            "127.0.0.1:4599".parse().unwrap()
+        );
+        assert_eq!(
+            dialable("127.0.0.2:1".parse().unwrap()),
+            "127.0.0.2:1".parse().unwrap()
+        );
     }
 }

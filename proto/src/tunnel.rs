@@ -122,10 +122,15 @@ pub async fn splice<S: FrameSink, R: FrameSource>(
             }
         }
     };
-    if end != FlowEnd::Closed {
+    if end == FlowEnd::Closed {
+        drop((rd, wr));
+    } else {
         abort(&wr);
+        // Dropping the write half would shut it down (a FIN) before the RST;
+        // forgetting it leaves the close to the read half, with linger 0.
+        wr.forget();
+        drop(rd);
     }
-    drop((rd, wr));
     FlowStats {
         bytes_out,
         bytes_in,
