@@ -4,12 +4,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The e2e suites start a real redis-server (Debian's package).
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "== installing redis-server"
+# The e2e suites start a real redis-server; the README walkthrough test also runs
+# redis-cli, jq and dig. All from Debian's packages.
+missing=()
+for pair in redis-server:redis-server redis-cli:redis-tools jq:jq dig:dnsutils; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 echo "== cargo fmt --check"

@@ -10,16 +10,34 @@ const PLEMU: &str = env!("CARGO_BIN_EXE_plemu");
 /// The shell block under the "Five minutes" heading of README.md.
 fn walkthrough() -> String {
     let readme = include_str!("../../README.md");
-    let section = readme.split("## Five minutes").nth(1).expect("README has a 'Five minutes' section");
-    let block = section.split("```sh\n").nth(1).expect("the section has a sh block");
-    block.split("```").next().expect("the block ends").to_string()
+    let section = readme
+        .split("## Five minutes")
+        .nth(1)
+        .expect("README has a 'Five minutes' section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .expect("the section has a sh block");
+    block
+        .split("```")
+        .next()
+        .expect("the block ends")
+        .to_string()
 }
 
 #[test]
 fn the_readme_walkthrough_works_as_written() {
     trace_init();
     for tool in ["jq", "dig", "redis-cli"] {
-        assert!(Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().unwrap().status.success(), "{tool} is not installed (scripts/test.sh installs it)");
+        assert!(
+            Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .unwrap()
+                .status
+                .success(),
+            "{tool} is not installed (scripts/test.sh installs it)"
+        );
     }
     let redis = RedisServer::start().unwrap();
     let plemu = Plemu::start(PlemuOptions::default()).unwrap();
@@ -32,7 +50,11 @@ fn the_readme_walkthrough_works_as_written() {
         .replace("6380", &redis.port().to_string())
         .replace("-p 1053", &format!("-p {}", plemu.dns.port()));
     let bin_dir = std::path::Path::new(PLEMU).parent().unwrap();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let out = Command::new("bash")
         .args(["-c", &format!("set -euo pipefail\n{script}")])
         .env("PATH", path)
@@ -43,39 +65,87 @@ fn the_readme_walkthrough_works_as_written() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "walkthrough failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status);
+    assert!(
+        out.status.success(),
+        "walkthrough failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines.contains(&"pendingAcceptance"), "{stdout}");
     assert!(lines.contains(&"available"), "{stdout}");
-    assert!(lines.contains(&"OK"), "SET through the endpoint did not answer OK:\n{stdout}");
-    assert_eq!(lines.last().copied(), Some("hello through privatelink"), "{stdout}");
-    assert!(stdout.contains(".vpce.amazonaws.com."), "dig showed no CNAME to the regional name:\n{stdout}");
+    assert!(
+        lines.contains(&"OK"),
+        "SET through the endpoint did not answer OK:\n{stdout}"
+    );
+    assert_eq!(
+        lines.last().copied(),
+        Some("hello through privatelink"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(".vpce.amazonaws.com."),
+        "dig showed no CNAME to the regional name:\n{stdout}"
+    );
 }
 
 #[test]
 fn errors_print_as_the_aws_cli_prints_them() {
     let plemu = Plemu::start(PlemuOptions::default()).unwrap();
     let out = Command::new(PLEMU)
-        .args(["--endpoint-url", &plemu.api_url(), "ec2", "describe-vpcs", "--vpc-ids", "vpc-0123456789abcdef0"])
+        .args([
+            "--endpoint-url",
+            &plemu.api_url(),
+            "ec2",
+            "describe-vpcs",
+            "--vpc-ids",
+            "vpc-0123456789abcdef0",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(254));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("An error occurred (InvalidVpcID.NotFound) when calling the DescribeVpcs operation: "),
+        stderr.contains(
+            "An error occurred (InvalidVpcID.NotFound) when calling the DescribeVpcs operation: "
+        ),
         "{stderr}"
     );
 
     let out = Command::new(PLEMU)
-        .args(["--endpoint-url", &plemu.api_url(), "elbv2", "register-targets", "--target-group-arn", "x", "--targets", "Id=1,Bogus=2"])
+        .args([
+            "--endpoint-url",
+            &plemu.api_url(),
+            "elbv2",
+            "register-targets",
+            "--target-group-arn",
+            "x",
+            "--targets",
+            "Id=1,Bogus=2",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(252), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(252),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let out = Command::new(PLEMU).args(["ec2", "create-vpc", "--no-such-flag"]).output().unwrap();
+    let out = Command::new(PLEMU)
+        .args(["ec2", "create-vpc", "--no-such-flag"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(252));
 
-    let out = Command::new(PLEMU).args(["--endpoint-url", "http://127.0.0.1:1", "ec2", "describe-vpcs"]).output().unwrap();
+    let out = Command::new(PLEMU)
+        .args([
+            "--endpoint-url",
+            "http://127.0.0.1:1",
+            "ec2",
+            "describe-vpcs",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(255));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Could not connect to the endpoint URL"));
 }

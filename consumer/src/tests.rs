@@ -151,16 +151,9 @@ async fn assert_aborted(mut stream: TcpStream) {
     let read = tokio::time::timeout(PATIENCE, stream.read(&mut buf))
         .await
         .expect("no answer");
+    // An RST and nothing before it: no FIN that a client could take for a clean close.
     match read {
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
-        Ok(0) => {
-            let written = stream.write_all(b"still there?").await;
-            let again = stream.read(&mut buf).await;
-            assert!(
-                written.is_err() || again.is_err(),
-                "FIN without a reset: {written:?} {again:?}"
-            );
-        }
         other => panic!("expected a reset, got {other:?}"),
     }
 }
