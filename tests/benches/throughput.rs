@@ -32,11 +32,24 @@ const BULK_PORT: i32 = 9000;
 async fn main() -> anyhow::Result<()> {
     // `cargo bench` passes `--bench`; anything else (`cargo test --benches`) only checks that it builds.
     if !std::env::args().any(|a| a == "--bench") {
-        println!("throughput: a benchmark; run it with `cargo bench -p plemu-testkit --bench throughput`");
+        println!(
+            "throughput: a benchmark; run it with `cargo bench -p plemu-testkit --bench throughput`"
+        );
         return Ok(());
     }
     let redis = RedisServer::start()?;
     let plemu = Plemu::start(PlemuOptions::default())?;
+    let result = measure(&redis, &plemu).await;
+    if let Err(e) = &result {
+        eprintln!(
+            "benchmark failed: {e:#}\n--- plemu log ---\n{}",
+            plemu.log_text()
+        );
+    }
+    result
+}
+
+async fn measure(redis: &RedisServer, plemu: &Plemu) -> anyhow::Result<()> {
     let api = Api::connect(&plemu.api_url()).await?;
     let spec = TopologySpec {
         target: redis.addr,
@@ -199,6 +212,21 @@ async fn add_bulk_listener(
         }],
     })
     .await?;
+    api.ec2(plemu_testkit::topology::CONSUMER)
+        .authorize_security_group_ingress(pb::AuthorizeSecurityGroupIngressRequest {
+            group_id: topo.endpoint_sg.clone(),
+            ip_permissions: vec![pb::IpPermission {
+                ip_protocol: "tcp".into(),
+                from_port: Some(BULK_PORT),
+                to_port: Some(BULK_PORT),
+                ip_ranges: vec![pb::IpRange {
+                    cidr_ip: "10.1.0.0/16".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        })
+        .await?;
     elb.create_listener(pb::CreateListenerRequest {
         load_balancer_arn: topo.load_balancer_arn.clone(),
         protocol: "TCP".into(),

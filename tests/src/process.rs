@@ -112,7 +112,8 @@ impl Plemu {
             .args(["--eni-bind-net", &eni_bind_net])
             .env(
                 "RUST_LOG",
-                std::env::var("PLEMU_LOG").unwrap_or_else(|_| "info".into()),
+                std::env::var("PLEMU_LOG")
+                    .unwrap_or_else(|_| "info,h2=warn,hyper=warn,hickory_server=warn".into()),
             )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

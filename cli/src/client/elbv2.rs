@@ -202,7 +202,7 @@ pub struct CreateTargetGroupArgs {
     /// Health checks are on (the default).
     #[arg(long, conflicts_with = "no_health_check_enabled")]
     health_check_enabled: bool,
-    /// Health checks are off: every target is healthy.
+    /// Turn health checks off (refused for instance and ip targets, as on AWS).
     #[arg(long)]
     no_health_check_enabled: bool,
     /// The path HTTP health checks request.

@@ -56,7 +56,7 @@ pub struct AuthorizeSecurityGroupIngressArgs {
     /// One rule's source range in CIDR notation.
     #[arg(long)]
     cidr: Option<String>,
-    /// One rule's source security group (an sg- id, or a group name).
+    /// One rule's source security group, by id (sg-...).
     #[arg(long)]
     source_group: Option<String>,
     /// The account that owns --source-group.

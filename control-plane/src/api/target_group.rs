@@ -112,11 +112,18 @@ fn health_check(req: &pb::CreateTargetGroupRequest) -> Result<HealthCheck, ApiEr
             "{field} {v} must be between {lo} and {hi}"
         ))),
     };
+    // AWS: health checks cannot be disabled for instance, ip and alb targets,
+    // the only kinds plemu serves.
+    if req.health_check_enabled == Some(false) {
+        return Err(ApiError::validation(
+            "Health checks cannot be disabled for target groups with a target type of 'instance', 'ip' or 'alb'",
+        ));
+    }
     let http = protocol != "TCP";
     Ok(HealthCheck {
         protocol: protocol.into(),
         port,
-        enabled: req.health_check_enabled.unwrap_or(true),
+        enabled: true,
         interval: ranged(
             req.health_check_interval_seconds,
             30,

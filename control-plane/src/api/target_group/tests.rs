@@ -301,12 +301,16 @@ async fn target_groups_targets_and_health() {
         tg_req("v", ""),
         tg_req("i", &vpc),
         tg_req("t", &vpc),
+        tg_req("off", &vpc),
     ];
     bad[2].protocol = "HTTP".into();
     bad[4].health_check_interval_seconds = Some(4);
     bad[5].healthy_threshold_count = Some(11);
+    // Health checks cannot be disabled for ip targets.
+    bad[6].health_check_enabled = Some(false);
     let want = [
         "DuplicateTargetGroupName",
+        "ValidationError",
         "ValidationError",
         "ValidationError",
         "ValidationError",
