@@ -1,6 +1,7 @@
 //! End-to-end suites: the real `plemu` binary, real sockets, the real gRPC
 //! tunnel and a real `redis-server`. One test binary links faster on 2 cores.
 
+mod backpressure;
 mod failure_modes;
 mod redis_path;
 mod restart;

@@ -91,3 +91,39 @@ async fn describe_services(api: &Api) -> anyhow::Result<Vec<pb::ServiceConfigura
         .into_inner()
         .service_configurations)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_plemu_gracefully() -> anyhow::Result<()> {
+    trace_init();
+    let redis = RedisServer::start()?;
+    let mut plemu = Plemu::start(PlemuOptions::default())?;
+    let api = Api::connect(&plemu.api_url()).await?;
+    let spec = TopologySpec {
+        target: redis.addr,
+        acceptance_required: false,
+        client_cidr: "10.1.0.0/16".into(),
+    };
+    let topo = RedisTopology::build(&api, &spec).await?;
+    topo.wait_available(&api, Duration::from_secs(10)).await?;
+    let addr = eventually(Duration::from_secs(10), || {
+        endpoint_addr(plemu.dns, PRIVATE_DNS_NAME)
+    })
+    .await?;
+    // An open flow does not hold up the stop.
+    let client = redis::Client::open(format!("redis://{addr}/"))?;
+    let _open = eventually(Duration::from_secs(10), || async {
+        Ok(client.get_multiplexed_async_connection().await?)
+    })
+    .await?;
+    plemu.terminate()?;
+    assert!(
+        plemu.log_text().contains("stop signal received"),
+        "{}",
+        plemu.log_text()
+    );
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "the endpoint still listens after the stop"
+    );
+    Ok(())
+}
