@@ -20,7 +20,7 @@ pub use api::Api;
 pub use process::{Plemu, PlemuOptions};
 pub use redis::RedisServer;
 pub use tcp::eventually;
-pub use topology::RedisTopology;
+pub use topology::{RedisTopology, Scenario};
 
 /// Installs a test log subscriber once (`RUST_LOG` filters it).
 pub fn trace_init() {

@@ -9,6 +9,7 @@ use anyhow::Context;
 use plemu_proto::pb;
 
 use crate::api::Api;
+use crate::process::{Plemu, PlemuOptions};
 
 /// The provider's account in the tests.
 pub const PROVIDER: &str = "111111111111";
@@ -28,6 +29,30 @@ pub struct TopologySpec {
     pub acceptance_required: bool,
     /// The endpoint's security group admits TCP 6379 from this CIDR.
     pub client_cidr: String,
+}
+
+/// A fresh `plemu up` with the topology built in it.
+#[derive(Debug)]
+pub struct Scenario {
+    /// The running plemu.
+    pub plemu: Plemu,
+    /// A connection to its API.
+    pub api: Api,
+    /// What was built.
+    pub topo: RedisTopology,
+}
+
+impl Scenario {
+    /// Starts plemu and builds `spec` through its API.
+    ///
+    /// # Errors
+    /// When plemu does not start or a call fails.
+    pub async fn start(spec: TopologySpec) -> anyhow::Result<Self> {
+        let plemu = Plemu::start(PlemuOptions::default())?;
+        let api = Api::connect(&plemu.api_url()).await?;
+        let topo = RedisTopology::build(&api, &spec).await?;
+        Ok(Self { plemu, api, topo })
+    }
 }
 
 /// The ids of what [`RedisTopology::build`] created.

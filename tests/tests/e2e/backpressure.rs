@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
-use plemu_testkit::topology::{PRIVATE_DNS_NAME, TopologySpec};
-use plemu_testkit::{Api, Plemu, PlemuOptions, RedisTopology, eventually, trace_init};
+use plemu_testkit::topology::TopologySpec;
+use plemu_testkit::{Scenario, eventually, trace_init};
 use tokio::io::AsyncWriteExt;
+
+use crate::support::private_dns_addr;
 use tokio::net::TcpListener;
 
 /// What the writer offers: far more than every buffer on the path together.
@@ -27,19 +29,14 @@ async fn a_target_that_reads_nothing_stalls_the_client_with_bounded_memory() -> 
             held.push(s);
         }
     });
-    let plemu = Plemu::start(PlemuOptions::default())?;
-    let api = Api::connect(&plemu.api_url()).await?;
-    let spec = TopologySpec {
+    let Scenario { plemu, api, topo } = Scenario::start(TopologySpec {
         target: target_addr,
         acceptance_required: false,
         client_cidr: "10.1.0.0/16".into(),
-    };
-    let topo = RedisTopology::build(&api, &spec).await?;
-    topo.wait_available(&api, Duration::from_secs(10)).await?;
-    let addr = eventually(Duration::from_secs(10), || {
-        crate::support::endpoint_addr(plemu.dns, PRIVATE_DNS_NAME)
     })
     .await?;
+    topo.wait_available(&api, Duration::from_secs(10)).await?;
+    let addr = private_dns_addr(&plemu).await?;
     let rss_before = plemu.rss_kib().unwrap_or(0);
 
     let mut client = eventually(Duration::from_secs(10), || async {

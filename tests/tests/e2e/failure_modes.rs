@@ -4,7 +4,7 @@
 use plemu_proto::pb;
 use plemu_testkit::api::code;
 use plemu_testkit::topology::{CONSUMER, TopologySpec};
-use plemu_testkit::{Api, Plemu, PlemuOptions, RedisServer, RedisTopology, trace_init};
+use plemu_testkit::{Api, RedisServer, Scenario, trace_init};
 
 async fn consumer_subnet(api: &Api, account: &str, az: &str) -> anyhow::Result<(String, String)> {
     let mut ec2 = api.ec2(account);
@@ -48,14 +48,16 @@ fn endpoint_request(vpc: &str, subnet: &str, service_name: &str) -> pb::CreateVp
 async fn endpoints_fail_as_on_aws() -> anyhow::Result<()> {
     trace_init();
     let redis = RedisServer::start()?;
-    let plemu = Plemu::start(PlemuOptions::default())?;
-    let api = Api::connect(&plemu.api_url()).await?;
-    let spec = TopologySpec {
+    let Scenario {
+        plemu: _plemu,
+        api,
+        topo,
+    } = Scenario::start(TopologySpec {
         target: redis.addr,
         acceptance_required: true,
         client_cidr: "10.1.0.0/16".into(),
-    };
-    let topo = RedisTopology::build(&api, &spec).await?;
+    })
+    .await?;
 
     // A principal the service does not allow cannot see it.
     let stranger = "333333333333";

@@ -5,22 +5,22 @@ use std::time::Duration;
 
 use plemu_proto::pb;
 use plemu_testkit::topology::{CONSUMER, PRIVATE_DNS_NAME, PROVIDER, TopologySpec};
-use plemu_testkit::{Api, Plemu, PlemuOptions, RedisServer, RedisTopology, eventually, trace_init};
+use plemu_testkit::{
+    Api, Plemu, PlemuOptions, RedisServer, RedisTopology, Scenario, eventually, trace_init,
+};
 
-use crate::support::{endpoint_addr, redis_cmd};
+use crate::support::{endpoint_addr, private_dns_addr, redis_cmd};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_client_reaches_redis_through_the_private_dns_name() -> anyhow::Result<()> {
     trace_init();
     let redis = RedisServer::start()?;
-    let plemu = Plemu::start(PlemuOptions::default())?;
-    let api = Api::connect(&plemu.api_url()).await?;
-    let spec = TopologySpec {
+    let Scenario { plemu, api, topo } = Scenario::start(TopologySpec {
         target: redis.addr,
         acceptance_required: true,
         client_cidr: "10.1.0.0/16".into(),
-    };
-    let topo = RedisTopology::build(&api, &spec).await?;
+    })
+    .await?;
 
     // AWS's formats.
     let e = &topo.endpoint;
@@ -62,10 +62,7 @@ async fn redis_client_reaches_redis_through_the_private_dns_name() -> anyhow::Re
     );
 
     // The private DNS name resolves through plemu's DNS to the endpoint's address.
-    let addr = eventually(Duration::from_secs(10), || {
-        endpoint_addr(plemu.dns, PRIVATE_DNS_NAME)
-    })
-    .await?;
+    let addr = private_dns_addr(&plemu).await?;
     assert_eq!(
         addr,
         endpoint_addr(plemu.dns, regional).await?,
@@ -146,10 +143,7 @@ async fn a_security_group_that_does_not_admit_the_client_drops_it() -> anyhow::R
     };
     let topo = RedisTopology::build(&api, &spec).await?;
     topo.wait_available(&api, Duration::from_secs(10)).await?;
-    let addr = eventually(Duration::from_secs(10), || {
-        endpoint_addr(plemu.dns, PRIVATE_DNS_NAME)
-    })
-    .await?;
+    let addr = private_dns_addr(&plemu).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         redis_cmd(addr, &["PING"]).await.is_err(),

@@ -4,29 +4,24 @@
 use std::time::Duration;
 
 use plemu_proto::pb;
-use plemu_testkit::topology::{CONSUMER, PRIVATE_DNS_NAME, PROVIDER, TopologySpec};
-use plemu_testkit::{Api, Plemu, PlemuOptions, RedisServer, RedisTopology, eventually, trace_init};
+use plemu_testkit::topology::{CONSUMER, PROVIDER, TopologySpec};
+use plemu_testkit::{Api, RedisServer, Scenario, eventually, trace_init};
 
-use crate::support::{endpoint_addr, redis_cmd};
+use crate::support::{private_dns_addr, redis_cmd};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_and_restart_loses_nothing() -> anyhow::Result<()> {
     trace_init();
     let redis = RedisServer::start()?;
-    let plemu = Plemu::start(PlemuOptions::default())?;
-    let api = Api::connect(&plemu.api_url()).await?;
-    let spec = TopologySpec {
+    let Scenario { plemu, api, topo } = Scenario::start(TopologySpec {
         target: redis.addr,
         acceptance_required: true,
         client_cidr: "10.1.0.0/16".into(),
-    };
-    let topo = RedisTopology::build(&api, &spec).await?;
-    topo.accept(&api).await?;
-    let before = topo.wait_available(&api, Duration::from_secs(10)).await?;
-    let addr = eventually(Duration::from_secs(10), || {
-        endpoint_addr(plemu.dns, PRIVATE_DNS_NAME)
     })
     .await?;
+    topo.accept(&api).await?;
+    let before = topo.wait_available(&api, Duration::from_secs(10)).await?;
+    let addr = private_dns_addr(&plemu).await?;
     eventually(Duration::from_secs(10), || {
         redis_cmd(addr, &["SET", "before", "1"])
     })
@@ -35,10 +30,7 @@ async fn sigkill_and_restart_loses_nothing() -> anyhow::Result<()> {
 
     // SIGKILL, then start again on the same directory. No API call follows.
     let plemu = plemu.kill_and_restart()?;
-    let addr_after = eventually(Duration::from_secs(10), || {
-        endpoint_addr(plemu.dns, PRIVATE_DNS_NAME)
-    })
-    .await?;
+    let addr_after = private_dns_addr(&plemu).await?;
     assert_eq!(addr_after, addr, "the endpoint moved to another address");
     eventually(Duration::from_secs(20), || {
         redis_cmd(addr, &["SET", "after", "2"])
@@ -96,19 +88,18 @@ async fn describe_services(api: &Api) -> anyhow::Result<Vec<pb::ServiceConfigura
 async fn sigterm_stops_plemu_gracefully() -> anyhow::Result<()> {
     trace_init();
     let redis = RedisServer::start()?;
-    let mut plemu = Plemu::start(PlemuOptions::default())?;
-    let api = Api::connect(&plemu.api_url()).await?;
-    let spec = TopologySpec {
+    let Scenario {
+        mut plemu,
+        api,
+        topo,
+    } = Scenario::start(TopologySpec {
         target: redis.addr,
         acceptance_required: false,
         client_cidr: "10.1.0.0/16".into(),
-    };
-    let topo = RedisTopology::build(&api, &spec).await?;
-    topo.wait_available(&api, Duration::from_secs(10)).await?;
-    let addr = eventually(Duration::from_secs(10), || {
-        endpoint_addr(plemu.dns, PRIVATE_DNS_NAME)
     })
     .await?;
+    topo.wait_available(&api, Duration::from_secs(10)).await?;
+    let addr = private_dns_addr(&plemu).await?;
     // An open flow does not hold up the stop.
     let client = redis::Client::open(format!("redis://{addr}/"))?;
     let _open = eventually(Duration::from_secs(10), || async {

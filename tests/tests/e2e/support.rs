@@ -36,3 +36,11 @@ pub async fn endpoint_addr(dns: SocketAddr, name: &str) -> anyhow::Result<Socket
         plemu_testkit::topology::LISTENER_PORT as u16,
     ))
 }
+
+/// The endpoint address behind the service's private DNS name, once plemu's DNS answers it (at most 10 s).
+pub async fn private_dns_addr(plemu: &plemu_testkit::Plemu) -> anyhow::Result<SocketAddr> {
+    plemu_testkit::eventually(Duration::from_secs(10), || {
+        endpoint_addr(plemu.dns, plemu_testkit::topology::PRIVATE_DNS_NAME)
+    })
+    .await
+}
