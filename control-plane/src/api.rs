@@ -128,3 +128,23 @@ fn visible_vpc<'a>(
             )
         })
 }
+
+/// What an idempotent ELBv2 create finds under its key (a name, or a load balancer and port):
+/// `None` when nothing holds it, the holder when its settings equal `wanted` (AWS's "each call
+/// succeeds"), else the `code` error, naming the holder as `what`.
+fn same_settings<'a, T, S: PartialEq>(
+    holder: Option<&'a T>,
+    settings: impl FnOnce(&T) -> S,
+    wanted: &S,
+    code: &'static str,
+    what: impl std::fmt::Display,
+) -> Result<Option<&'a T>, ApiError> {
+    match holder {
+        None => Ok(None),
+        Some(t) if settings(t) == *wanted => Ok(Some(t)),
+        Some(_) => Err(ApiError::duplicate(
+            code,
+            format!("{what} already exists, but with different settings"),
+        )),
+    }
+}

@@ -1,9 +1,12 @@
 //! ELBv2 load balancer and listener actions (Network Load Balancers only).
 
+use std::collections::BTreeSet;
+
 use plemu_proto::ids::{ElbArn, random_hex};
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
+use super::same_settings;
 use super::security_group::visible_group;
 use super::vpc::{allocate_ip, visible_subnet};
 use crate::error::ApiError;
@@ -39,10 +42,18 @@ pub(super) async fn create_load_balancer(
             "At least one subnet must be specified",
         ));
     }
-    let lb = s
+    let wanted = LbSettings {
+        scheme: scheme.to_string(),
+        subnets: req.subnets.iter().cloned().collect(),
+        security_groups: req.security_groups.iter().cloned().collect(),
+        ip_address_type: ip_address_type(&req.ip_address_type),
+    };
+    let (lb, created) = s
         .mutate(|res| {
-            if res.load_balancers.values().any(|l| l.owner.visible_to(caller) && l.name == req.name) {
-                return Err(ApiError::duplicate("DuplicateLoadBalancerName", "A load balancer with the same name already exists"));
+            let holder = res.load_balancers.values().find(|l| l.owner.visible_to(caller) && l.name == req.name);
+            let what = format!("A load balancer named '{}'", req.name);
+            if let Some(lb) = same_settings(holder, LbSettings::of, &wanted, "DuplicateLoadBalancerName", what)? {
+                return Ok((lb.clone(), false));
             }
             let mut nodes: Vec<LbNode> = Vec::new();
             let mut vpc_id = None;
@@ -79,17 +90,48 @@ pub(super) async fn create_load_balancer(
                 state: LbState::Provisioning,
                 nodes,
                 security_groups: req.security_groups.clone(),
-                ip_address_type: if req.ip_address_type.is_empty() { "ipv4".into() } else { req.ip_address_type.clone() },
+                ip_address_type: wanted.ip_address_type.clone(),
                 tags: Tag::from_pb(&req.tags),
             };
             res.load_balancers.insert(lb.arn.clone(), lb.clone());
-            Ok(lb)
+            Ok((lb, true))
         })
         .await?;
-    s.arm_load_balancer(lb.arn.clone());
+    if created {
+        s.arm_load_balancer(lb.arn.clone());
+    }
     Ok(pb::CreateLoadBalancerResponse {
         load_balancers: vec![lb_to_pb(&lb)],
     })
+}
+
+/// The settings of a load balancer that a repeated create must match to return it.
+#[derive(PartialEq)]
+struct LbSettings {
+    scheme: String,
+    subnets: BTreeSet<String>,
+    security_groups: BTreeSet<String>,
+    ip_address_type: String,
+}
+
+impl LbSettings {
+    fn of(lb: &LoadBalancer) -> Self {
+        Self {
+            scheme: lb.scheme.clone(),
+            subnets: lb.nodes.iter().map(|n| n.subnet_id.clone()).collect(),
+            security_groups: lb.security_groups.iter().cloned().collect(),
+            ip_address_type: lb.ip_address_type.clone(),
+        }
+    }
+}
+
+/// A requested IP address type, `ipv4` by default.
+pub(super) fn ip_address_type(requested: &str) -> String {
+    if requested.is_empty() {
+        "ipv4".into()
+    } else {
+        requested.into()
+    }
 }
 
 pub(super) async fn describe_load_balancers(
@@ -194,8 +236,12 @@ pub(super) async fn create_listener(
                     format!("The target group '{tg_arn}' is already associated with another load balancer"),
                 ));
             }
-            if res.listeners.values().any(|l| l.lb_arn == lb.arn && l.port == port) {
-                return Err(ApiError::duplicate("DuplicateListener", "A listener already exists on this port for this load balancer"));
+            let holder = res.listeners.values().find(|l| l.lb_arn == lb.arn && l.port == port);
+            let settings = |l: &Listener| (l.protocol.clone(), l.tg_arn.clone());
+            let what = format!("A listener on port {port} of load balancer '{}'", lb.arn);
+            let wanted = ("TCP".to_string(), tg_arn.clone());
+            if let Some(l) = same_settings(holder, settings, &wanted, "DuplicateListener", what)? {
+                return Ok(l.clone());
             }
             let lb_arn: ElbArn = lb.arn.parse().map_err(|e| ApiError::Internal(format!("stored arn: {e}")))?;
             let listener = Listener {
@@ -331,3 +377,6 @@ fn listener_to_pb(l: &Listener) -> pb::Listener {
         }],
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,8 +4,8 @@ use plemu_proto::ids::ElbArn;
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
-use super::elbv2::visible_lb;
-use super::visible_vpc;
+use super::elbv2::{ip_address_type, visible_lb};
+use super::{same_settings, visible_vpc};
 use crate::error::ApiError;
 use crate::model::{HealthCheck, Owner, Resources, Tag, Target, TargetGroup, unix_now};
 use crate::state::Shared;
@@ -45,32 +45,40 @@ pub(super) async fn create_target_group(
             let vpc = visible_vpc(res, caller, &req.vpc_id).map_err(|_| {
                 ApiError::validation(format!("The VPC ID '{}' is not found", req.vpc_id))
             })?;
-            if res
+            let wanted = TgSettings {
+                protocol: "TCP".into(),
+                port,
+                vpc_id: vpc.id.clone(),
+                target_type: target_type.into(),
+                health_check: health_check.clone(),
+                ip_address_type: ip_address_type(&req.ip_address_type),
+            };
+            let holder = res
                 .target_groups
                 .values()
-                .any(|t| t.owner.visible_to(caller) && t.name == req.name)
-            {
-                return Err(ApiError::duplicate(
-                    "DuplicateTargetGroupName",
-                    "A target group with the same name exists, but with different settings",
-                ));
+                .find(|t| t.owner.visible_to(caller) && t.name == req.name);
+            let what = format!("A target group named '{}'", req.name);
+            if let Some(tg) = same_settings(
+                holder,
+                TgSettings::of,
+                &wanted,
+                "DuplicateTargetGroupName",
+                what,
+            )? {
+                return Ok(tg.clone());
             }
             let tg = TargetGroup {
                 arn: ElbArn::new_target_group(&caller.region, &caller.account, &req.name)
                     .to_string(),
                 name: req.name.clone(),
                 owner: Owner::of(caller),
-                vpc_id: vpc.id.clone(),
-                protocol: "TCP".into(),
+                vpc_id: wanted.vpc_id,
+                protocol: wanted.protocol,
                 port,
-                target_type: target_type.into(),
-                health_check,
+                target_type: wanted.target_type,
+                health_check: wanted.health_check,
                 targets: Vec::new(),
-                ip_address_type: if req.ip_address_type.is_empty() {
-                    "ipv4".into()
-                } else {
-                    req.ip_address_type.clone()
-                },
+                ip_address_type: wanted.ip_address_type,
                 tags: Tag::from_pb(&req.tags),
             };
             res.target_groups.insert(tg.arn.clone(), tg.clone());
@@ -81,6 +89,30 @@ pub(super) async fn create_target_group(
     Ok(pb::CreateTargetGroupResponse {
         target_groups: vec![out],
     })
+}
+
+/// The settings of a target group that a repeated create must match to return it.
+#[derive(PartialEq)]
+struct TgSettings {
+    protocol: String,
+    port: u16,
+    vpc_id: String,
+    target_type: String,
+    health_check: HealthCheck,
+    ip_address_type: String,
+}
+
+impl TgSettings {
+    fn of(t: &TargetGroup) -> Self {
+        Self {
+            protocol: t.protocol.clone(),
+            port: t.port,
+            vpc_id: t.vpc_id.clone(),
+            target_type: t.target_type.clone(),
+            health_check: t.health_check.clone(),
+            ip_address_type: t.ip_address_type.clone(),
+        }
+    }
 }
 
 /// The health check settings of a create request: AWS's defaults and ranges.

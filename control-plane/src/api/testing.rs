@@ -244,6 +244,18 @@ pub(crate) async fn consumer_vpc(s: &Server, az: &str) -> (String, String) {
     (vpc, subnet)
 }
 
+/// A CreateTargetGroup request: TCP on 6379, ip targets, in `vpc`.
+pub(crate) fn tg_req(name: &str, vpc: &str) -> pb::CreateTargetGroupRequest {
+    pb::CreateTargetGroupRequest {
+        name: name.into(),
+        protocol: "TCP".into(),
+        port: Some(6379),
+        vpc_id: vpc.into(),
+        target_type: "ip".into(),
+        ..Default::default()
+    }
+}
+
 /// A CreateVpcEndpoint request for `service_name` in `vpc`/`subnet`.
 pub(crate) fn endpoint_request(
     service_name: &str,

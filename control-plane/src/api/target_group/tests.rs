@@ -2,246 +2,12 @@ use plemu_proto::pb;
 
 use crate::api::testing::*;
 
-fn tg_req(name: &str, vpc: &str) -> pb::CreateTargetGroupRequest {
-    pb::CreateTargetGroupRequest {
-        name: name.into(),
-        protocol: "TCP".into(),
-        port: Some(6379),
-        vpc_id: vpc.into(),
-        target_type: "ip".into(),
-        ..Default::default()
-    }
-}
-
 fn target(id: &str, port: Option<i32>) -> pb::TargetDescription {
     pb::TargetDescription {
         id: id.into(),
         port,
         ..Default::default()
     }
-}
-
-#[tokio::test]
-async fn load_balancers_and_listeners() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path()).await;
-    let (mut ec2, mut elb) = (s.ec2(PROVIDER), s.elb(PROVIDER));
-    let vpc = vpc(&mut ec2, "10.0.0.0/16").await;
-    let a = subnet(&mut ec2, &vpc, "10.0.1.0/24", "us-east-1a").await;
-    let a2 = subnet(&mut ec2, &vpc, "10.0.3.0/24", "us-east-1a").await;
-    let other_vpc = self::vpc(&mut ec2, "10.5.0.0/16").await;
-    let other = subnet(&mut ec2, &other_vpc, "10.5.1.0/24", "us-east-1b").await;
-    let lb_req = |name: &str, ty: &str, subnets: Vec<String>| pb::CreateLoadBalancerRequest {
-        name: name.into(),
-        r#type: ty.into(),
-        subnets,
-        ..Default::default()
-    };
-
-    let lb = elb
-        .create_load_balancer(lb_req("redis-nlb", "network", vec![a.clone()]))
-        .await
-        .unwrap()
-        .into_inner()
-        .load_balancers
-        .remove(0);
-    assert!(lb.load_balancer_arn.starts_with(&format!(
-        "arn:aws:elasticloadbalancing:us-east-1:{PROVIDER}:loadbalancer/net/redis-nlb/"
-    )));
-    let (prefix, rest) = lb.dns_name.split_once('.').unwrap();
-    assert_eq!(rest, "elb.us-east-1.amazonaws.com");
-    assert_eq!(prefix.len(), "redis-nlb-".len() + 16);
-    assert_eq!(
-        lb.availability_zones[0].load_balancer_addresses[0].private_ipv4_address,
-        "10.0.1.4"
-    );
-    assert_eq!(lb.scheme, "internet-facing");
-    assert!(
-        lb.created_time.ends_with('Z') && lb.created_time.len() == 24,
-        "{}",
-        lb.created_time
-    );
-    assert_eq!(
-        lb.enforce_security_group_inbound_rules_on_private_link_traffic,
-        ""
-    );
-    // provisioning -> active after the (zero) delay.
-    let arn = lb.load_balancer_arn.clone();
-    eventually(|| {
-        let mut elb = elb.clone();
-        let arn = arn.clone();
-        async move {
-            let r = elb
-                .describe_load_balancers(pb::DescribeLoadBalancersRequest {
-                    load_balancer_arns: vec![arn],
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
-            (r.into_inner().load_balancers[0]
-                .state
-                .as_ref()
-                .unwrap()
-                .code
-                == "active")
-                .then_some(())
-        }
-    })
-    .await;
-
-    for (req, want) in [
-        (lb_req("x", "", vec![a.clone()]), "ValidationError"),
-        (
-            lb_req("internal-x", "network", vec![a.clone()]),
-            "ValidationError",
-        ),
-        (lb_req("-x", "network", vec![a.clone()]), "ValidationError"),
-        (
-            lb_req("redis-nlb", "network", vec![a.clone()]),
-            "DuplicateLoadBalancerName",
-        ),
-        (
-            lb_req("y", "network", vec!["subnet-0123456789abcdef0".into()]),
-            "SubnetNotFound",
-        ),
-        (
-            lb_req("y", "network", vec![a.clone(), a2.clone()]),
-            "InvalidConfigurationRequest",
-        ),
-        (
-            lb_req("y", "network", vec![a.clone(), other.clone()]),
-            "InvalidSubnet",
-        ),
-    ] {
-        assert_eq!(
-            code(&elb.create_load_balancer(req.clone()).await.unwrap_err()),
-            want,
-            "{req:?}"
-        );
-    }
-    let e = elb
-        .create_load_balancer(lb_req("x", "", vec![a.clone()]))
-        .await
-        .unwrap_err();
-    assert!(e.message().contains("--type network"));
-    let by_name = pb::DescribeLoadBalancersRequest {
-        names: vec!["nope".into()],
-        ..Default::default()
-    };
-    assert_eq!(
-        code(&elb.describe_load_balancers(by_name).await.unwrap_err()),
-        "LoadBalancerNotFound"
-    );
-    let unknown = pb::DescribeLoadBalancersRequest {
-        load_balancer_arns: vec![format!("{arn}0")],
-        ..Default::default()
-    };
-    assert_eq!(
-        code(&elb.describe_load_balancers(unknown).await.unwrap_err()),
-        "LoadBalancerNotFound"
-    );
-
-    // Listeners.
-    let tg = elb
-        .create_target_group(tg_req("redis", &vpc))
-        .await
-        .unwrap()
-        .into_inner()
-        .target_groups
-        .remove(0)
-        .target_group_arn;
-    let far_tg = elb
-        .create_target_group(tg_req("far", &other_vpc))
-        .await
-        .unwrap()
-        .into_inner()
-        .target_groups
-        .remove(0)
-        .target_group_arn;
-    let listener = |lb: &str, proto: &str, port: i32, tg: &str| pb::CreateListenerRequest {
-        load_balancer_arn: lb.into(),
-        protocol: proto.into(),
-        port,
-        default_actions: vec![pb::Action {
-            r#type: "forward".into(),
-            target_group_arn: tg.into(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
-    let l = elb
-        .create_listener(listener(&arn, "TCP", 6379, &tg))
-        .await
-        .unwrap()
-        .into_inner()
-        .listeners
-        .remove(0);
-    assert!(l.listener_arn.contains(":listener/net/redis-nlb/"));
-    let lb2 = elb
-        .create_load_balancer(lb_req("second", "network", vec![a.clone()]))
-        .await
-        .unwrap()
-        .into_inner()
-        .load_balancers
-        .remove(0)
-        .load_balancer_arn;
-    for (req, want) in [
-        (listener(&arn, "TCP", 6379, &tg), "DuplicateListener"),
-        (listener(&arn, "HTTP", 80, &tg), "UnsupportedProtocol"),
-        (listener(&arn, "TCP", 70000, &tg), "ValidationError"),
-        (
-            listener(&arn, "TCP", 81, &far_tg),
-            "InvalidConfigurationRequest",
-        ),
-        (
-            listener(&arn, "TCP", 81, &format!("{tg}0")),
-            "TargetGroupNotFound",
-        ),
-        (
-            listener(&format!("{arn}0"), "TCP", 81, &tg),
-            "LoadBalancerNotFound",
-        ),
-        (
-            listener(&lb2, "TCP", 81, &tg),
-            "TargetGroupAssociationLimit",
-        ),
-    ] {
-        assert_eq!(
-            code(&elb.create_listener(req.clone()).await.unwrap_err()),
-            want,
-            "{req:?}"
-        );
-    }
-    let ls = elb
-        .describe_listeners(pb::DescribeListenersRequest {
-            load_balancer_arn: arn.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .listeners;
-    assert_eq!(ls.len(), 1);
-    let missing = pb::DescribeListenersRequest {
-        listener_arns: vec![format!("{}0", l.listener_arn)],
-        ..Default::default()
-    };
-    assert_eq!(
-        code(&elb.describe_listeners(missing).await.unwrap_err()),
-        "ListenerNotFound"
-    );
-    let tgs = elb
-        .describe_target_groups(pb::DescribeTargetGroupsRequest {
-            load_balancer_arn: arn.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .target_groups;
-    assert_eq!(tgs.len(), 1);
-    assert_eq!(tgs[0].load_balancer_arns, vec![arn.clone()]);
-    s.stop().await;
 }
 
 #[tokio::test]
@@ -303,6 +69,7 @@ async fn target_groups_targets_and_health() {
         tg_req("t", &vpc),
         tg_req("off", &vpc),
     ];
+    bad[0].port = Some(6380);
     bad[2].protocol = "HTTP".into();
     bad[4].health_check_interval_seconds = Some(4);
     bad[5].healthy_threshold_count = Some(11);
@@ -518,5 +285,60 @@ async fn target_groups_targets_and_health() {
         "healthy"
     );
     drop(watch);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn a_repeated_create_with_the_same_settings_returns_the_existing_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let (mut ec2, elb) = (s.ec2(PROVIDER), s.elb(PROVIDER));
+    let vpc = vpc(&mut ec2, "10.0.0.0/16").await;
+    let create = |req| {
+        let mut elb = elb.clone();
+        async move { elb.create_target_group(req).await }
+    };
+
+    let first = create(tg_req("redis", &vpc))
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups
+        .remove(0);
+    // The defaults spelled out: the same settings.
+    let mut explicit = tg_req("redis", &vpc);
+    explicit.health_check_protocol = "TCP".into();
+    explicit.health_check_port = "traffic-port".into();
+    explicit.health_check_interval_seconds = Some(30);
+    explicit.ip_address_type = "ipv4".into();
+    let again = create(explicit)
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups
+        .remove(0);
+    assert_eq!(again, first);
+    let all = elb
+        .clone()
+        .describe_target_groups(pb::DescribeTargetGroupsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .target_groups;
+    assert_eq!(all.len(), 1);
+
+    let mut other_port = tg_req("redis", &vpc);
+    other_port.port = Some(6380);
+    let mut other_check = tg_req("redis", &vpc);
+    other_check.healthy_threshold_count = Some(3);
+    for req in [other_port, other_check] {
+        let e = create(req.clone()).await.unwrap_err();
+        assert_eq!(code(&e), "DuplicateTargetGroupName", "{req:?}");
+        assert!(
+            e.message().contains("different settings"),
+            "{}",
+            e.message()
+        );
+    }
     s.stop().await;
 }
