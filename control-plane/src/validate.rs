@@ -40,25 +40,16 @@ fn parse_cidr(s: &str) -> Option<Ipv4Net> {
 
 /// A VPC's CIDR block: /16 to /28.
 pub(crate) fn vpc_cidr(s: &str) -> Result<Ipv4Net, ApiError> {
-    let net = parse_cidr(required(s, "CidrBlock")?).ok_or_else(|| {
-        ApiError::invalid(
-            "InvalidParameterValue",
-            format!(
-                "Value ({s}) for parameter cidrBlock is invalid. This is not a valid CIDR block."
-            ),
-        )
-    })?;
-    if !(16..=28).contains(&net.prefix_len()) {
-        return Err(ApiError::invalid(
-            "InvalidVpc.Range",
-            format!("The CIDR '{s}' is invalid."),
-        ));
-    }
-    Ok(net)
+    block_cidr(s, "InvalidVpc.Range")
 }
 
 /// A subnet's CIDR block: /16 to /28 (the VPC check is the caller's).
 pub(crate) fn subnet_cidr(s: &str) -> Result<Ipv4Net, ApiError> {
+    block_cidr(s, "InvalidSubnet.Range")
+}
+
+/// A VPC or subnet CIDR block of /16 to /28; `range_code` is the error for a size outside that.
+fn block_cidr(s: &str, range_code: &'static str) -> Result<Ipv4Net, ApiError> {
     let net = parse_cidr(required(s, "CidrBlock")?).ok_or_else(|| {
         ApiError::invalid(
             "InvalidParameterValue",
@@ -69,7 +60,7 @@ pub(crate) fn subnet_cidr(s: &str) -> Result<Ipv4Net, ApiError> {
     })?;
     if !(16..=28).contains(&net.prefix_len()) {
         return Err(ApiError::invalid(
-            "InvalidSubnet.Range",
+            range_code,
             format!("The CIDR '{s}' is invalid."),
         ));
     }
