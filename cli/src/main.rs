@@ -20,6 +20,8 @@ use plemu_proto::meta::{Caller, DEFAULT_ACCOUNT, DEFAULT_REGION};
 
 /// Default address of the control plane's gRPC API.
 pub const DEFAULT_API: &str = "127.0.0.1:4599";
+/// Default URL of the API, for the client and the agents.
+pub const DEFAULT_ENDPOINT_URL: &str = "http://127.0.0.1:4599";
 /// Default address of the consumer's DNS server.
 pub const DEFAULT_DNS: &str = "127.0.0.1:1053";
 
@@ -32,13 +34,13 @@ pub const DEFAULT_DNS: &str = "127.0.0.1:1053";
 )]
 struct Cli {
     /// URL of plemu's API, as the AWS CLI's --endpoint-url.
-    #[arg(long, global = true, env = "PLEMU_ENDPOINT_URL", default_value = concat!("http://", "127.0.0.1:4599"))]
+    #[arg(long, global = true, help_heading = "Global options", env = "PLEMU_ENDPOINT_URL", default_value = DEFAULT_ENDPOINT_URL)]
     endpoint_url: String,
     /// The 12-digit account the call is made as.
-    #[arg(long, global = true, env = "PLEMU_ACCOUNT", default_value = DEFAULT_ACCOUNT)]
+    #[arg(long, global = true, help_heading = "Global options", env = "PLEMU_ACCOUNT", default_value = DEFAULT_ACCOUNT)]
     account: String,
     /// The region the call is for.
-    #[arg(long, global = true, env = "AWS_REGION", default_value = DEFAULT_REGION)]
+    #[arg(long, global = true, help_heading = "Global options", env = "AWS_REGION", default_value = DEFAULT_REGION)]
     region: String,
     #[command(subcommand)]
     command: Command,

@@ -33,7 +33,7 @@ pub struct ControlPlaneArgs {
 #[derive(clap::Args, Debug)]
 pub struct ProviderArgs {
     /// URL of the control plane.
-    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = concat!("http://", "127.0.0.1:4599"))]
+    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = crate::DEFAULT_ENDPOINT_URL)]
     pub control_plane: String,
     /// Name of this agent.
     #[arg(long, env = "PLEMU_AGENT_ID", default_value = "provider-0")]
@@ -53,7 +53,7 @@ pub struct ProviderArgs {
 #[derive(clap::Args, Debug)]
 pub struct ConsumerArgs {
     /// URL of the control plane.
-    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = concat!("http://", "127.0.0.1:4599"))]
+    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = crate::DEFAULT_ENDPOINT_URL)]
     pub control_plane: String,
     /// Name of this agent.
     #[arg(long, env = "PLEMU_AGENT_ID", default_value = "consumer-0")]
