@@ -12,21 +12,44 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{shutdown, up::parse_duration};
 
+/// The control plane's store and model options, shared by `plemu up` and `plemu control-plane`.
+#[derive(clap::Args, Debug)]
+pub struct StoreArgs {
+    /// Directory of the embedded store; everything created through the API lives here and survives restarts.
+    #[arg(long, env = "PLEMU_DATA_DIR", default_value = ".plemu")]
+    pub data_dir: PathBuf,
+    /// Loopback range from which each endpoint network interface gets an address of its own to listen on.
+    #[arg(long, env = "PLEMU_ENI_BIND_NET", default_value = "127.1.0.0/16")]
+    pub eni_bind_net: ipnet::Ipv4Net,
+    /// How long a new endpoint stays `pending` (and a new load balancer `provisioning`), e.g. `1s`, `200ms`, `0`.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub provisioning_delay: Duration,
+}
+
+impl StoreArgs {
+    /// Opens the control plane on this store.
+    ///
+    /// # Errors
+    /// When the store cannot be opened.
+    pub async fn open(&self) -> anyhow::Result<plemu_control_plane::ControlPlane> {
+        plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
+            data_dir: self.data_dir.clone(),
+            eni_bind_net: self.eni_bind_net,
+            provisioning_delay: self.provisioning_delay,
+        })
+        .await
+        .with_context(|| format!("cannot open the store in {}", self.data_dir.display()))
+    }
+}
+
 /// Arguments of `plemu control-plane`.
 #[derive(clap::Args, Debug)]
 pub struct ControlPlaneArgs {
-    /// Directory of the embedded store.
-    #[arg(long, env = "PLEMU_DATA_DIR", default_value = ".plemu")]
-    pub data_dir: PathBuf,
     /// Address of the gRPC API and of the agents' watch streams.
     #[arg(long, env = "PLEMU_API", default_value = crate::DEFAULT_API)]
     pub api: SocketAddr,
-    /// Range from which endpoint network interfaces get bind addresses (used by consumers in loopback mode).
-    #[arg(long, env = "PLEMU_ENI_BIND_NET", default_value = "127.1.0.0/16")]
-    pub eni_bind_net: ipnet::Ipv4Net,
-    /// How long a new endpoint stays `pending` (and a new load balancer `provisioning`).
-    #[arg(long, default_value = "1s", value_parser = parse_duration)]
-    pub provisioning_delay: Duration,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// Arguments of `plemu provider`.
@@ -84,13 +107,7 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     let api = TcpListener::bind(args.api)
         .await
         .with_context(|| format!("cannot listen for the API on {}", args.api))?;
-    let cp = plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
-        data_dir: args.data_dir.clone(),
-        eni_bind_net: args.eni_bind_net,
-        provisioning_delay: args.provisioning_delay,
-    })
-    .await
-    .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+    let cp = args.store.open().await?;
     let addr = api.local_addr()?;
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();

@@ -2,7 +2,6 @@
 //! process on loopback, talking over the same gRPC API and tunnel as apart.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -15,9 +14,6 @@ use crate::shutdown;
 /// Arguments of `plemu up`.
 #[derive(clap::Args, Debug)]
 pub struct UpArgs {
-    /// Directory of the embedded store; everything created through the API lives here and survives restarts.
-    #[arg(long, env = "PLEMU_DATA_DIR", default_value = ".plemu")]
-    pub data_dir: PathBuf,
     /// Address of the gRPC API (the CLI's --endpoint-url). Port 0 picks a free port.
     #[arg(long, env = "PLEMU_API", default_value = crate::DEFAULT_API)]
     pub api: SocketAddr,
@@ -27,12 +23,8 @@ pub struct UpArgs {
     /// Address of the provider agent's tunnel server. Port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub tunnel: SocketAddr,
-    /// Loopback range from which each endpoint network interface gets an address of its own to listen on.
-    #[arg(long, env = "PLEMU_ENI_BIND_NET", default_value = "127.1.0.0/16")]
-    pub eni_bind_net: ipnet::Ipv4Net,
-    /// How long a new endpoint stays `pending` (and a new load balancer `provisioning`), e.g. `1s`, `200ms`, `0`.
-    #[arg(long, default_value = "1s", value_parser = parse_duration)]
-    pub provisioning_delay: Duration,
+    #[command(flatten)]
+    pub store: crate::roles::StoreArgs,
     /// The address a local client is taken to have when endpoint security groups are evaluated.
     /// Default: the last usable address of the endpoint ENI's subnet (a host inside the consumer VPC).
     #[arg(long)]
@@ -61,13 +53,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let api_addr = api.local_addr()?;
     let control_plane_url = format!("http://{}", dialable(api_addr));
 
-    let control_plane = plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
-        data_dir: args.data_dir.clone(),
-        eni_bind_net: args.eni_bind_net,
-        provisioning_delay: args.provisioning_delay,
-    })
-    .await
-    .with_context(|| format!("cannot open the store in {}", args.data_dir.display()))?;
+    let control_plane = args.store.open().await?;
 
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -115,7 +101,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         )
     });
 
-    tracing::info!(api = %api_addr, dns = %dns_addr, data_dir = %args.data_dir.display(), "plemu ready");
+    tracing::info!(api = %api_addr, dns = %dns_addr, data_dir = %args.store.data_dir.display(), "plemu ready");
     // A stable line on stdout for scripts and test harnesses to wait on.
     println!("plemu ready: api {api_addr} dns {dns_addr}");
     shutdown::supervise(token, tasks).await
