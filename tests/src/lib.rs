@@ -17,7 +17,7 @@ pub mod tcp;
 pub mod topology;
 
 pub use api::Api;
-pub use process::{Plemu, PlemuOptions};
+pub use process::{Plemu, PlemuOptions, RoleProcess};
 pub use redis::RedisServer;
 pub use tcp::eventually;
 pub use topology::{RedisTopology, Scenario};

@@ -93,44 +93,19 @@ impl Plemu {
     ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&data_dir)?;
         let log = data_dir.with_extension(format!("{}.log", std::process::id()));
-        let log_file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)?;
-        let mut child = Command::new(plemu_bin()?)
-            .args([
-                "up",
-                "--api",
-                "127.0.0.1:0",
-                "--dns",
-                "127.0.0.1:0",
-                "--provisioning-delay",
-                delay,
-            ])
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .args(["--eni-bind-net", &eni_bind_net])
-            .env(
-                "RUST_LOG",
-                std::env::var("PLEMU_LOG")
-                    .unwrap_or_else(|_| "info,h2=warn,hyper=warn,hickory_server=warn".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file)
-            .spawn()
-            .context("cannot start plemu")?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if !sent && line.starts_with("plemu ready:") {
-                    let _ = tx.send(line);
-                    sent = true;
-                }
-            }
-        });
+        let mut args: Vec<std::ffi::OsString> =
+            ["up", "--api", "127.0.0.1:0", "--dns", "127.0.0.1:0"]
+                .iter()
+                .map(Into::into)
+                .collect();
+        args.extend([
+            "--provisioning-delay".into(),
+            delay.into(),
+            "--data-dir".into(),
+            data_dir.clone().into(),
+        ]);
+        args.extend(["--eni-bind-net".into(), eni_bind_net.clone().into()]);
+        let (child, line) = spawn_until_ready(&args, &log, "plemu ready:")?;
         let mut plemu = Self {
             child: Some(child),
             api: ([0, 0, 0, 0], 0).into(),
@@ -140,22 +115,8 @@ impl Plemu {
             log,
             _temp: temp,
         };
-        let line = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) => line,
-            Err(_) => bail!("plemu did not become ready; its log:\n{}", plemu.log_text()),
-        };
         // "plemu ready: api 127.0.0.1:PORT dns 127.0.0.1:PORT"
-        let words: Vec<&str> = line.split_whitespace().collect();
-        let find = |key: &str| -> anyhow::Result<SocketAddr> {
-            let i = words
-                .iter()
-                .position(|w| *w == key)
-                .with_context(|| format!("no {key} in '{line}'"))?;
-            Ok(words
-                .get(i + 1)
-                .with_context(|| format!("no {key} address in '{line}'"))?
-                .parse()?)
-        };
+        let find = |key| address_after(&line, key);
         plemu.api = find("api")?;
         plemu.dns = find("dns")?;
         Ok(plemu)
@@ -248,8 +209,126 @@ impl Drop for Plemu {
     }
 }
 
-/// A random /24 inside 127.64.0.0/10.
-fn random_bind_net() -> String {
+/// Starts `plemu ARGS` with its log in `log`, and waits (at most 60 s) for
+/// the stdout line starting with `ready`; returns the child and that line.
+fn spawn_until_ready(
+    args: &[std::ffi::OsString],
+    log: &Path,
+    ready: &'static str,
+) -> anyhow::Result<(Child, String)> {
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)?;
+    let mut child = Command::new(plemu_bin()?)
+        .args(args)
+        .env(
+            "RUST_LOG",
+            std::env::var("PLEMU_LOG")
+                .unwrap_or_else(|_| "info,h2=warn,hyper=warn,hickory_server=warn".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(log_file)
+        .spawn()
+        .context("cannot start plemu")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        // Keep draining stdout after the ready line so the child never blocks on a full pipe.
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !sent && line.starts_with(ready) {
+                let _ = tx.send(line);
+                sent = true;
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(line) => Ok((child, line)),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            bail!("plemu {args:?} did not become ready; its log:\n{text}")
+        }
+    }
+}
+
+/// The address after the word `key` in a ready line (`… api 127.0.0.1:4599 …`).
+fn address_after(line: &str, key: &str) -> anyhow::Result<SocketAddr> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let i = words
+        .iter()
+        .position(|w| *w == key)
+        .with_context(|| format!("no {key} in '{line}'"))?;
+    Ok(words
+        .get(i + 1)
+        .with_context(|| format!("no {key} address in '{line}'"))?
+        .parse()?)
+}
+
+/// One role of plemu (`control-plane`, `provider` or `consumer`) as its own
+/// process, as containers run them. Dropping it kills the process.
+#[derive(Debug)]
+pub struct RoleProcess {
+    child: Child,
+    line: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl RoleProcess {
+    /// Starts `plemu ROLE ARGS…` and waits for its `plemu ROLE ready:` line.
+    ///
+    /// # Errors
+    /// When it does not start or become ready.
+    pub fn start(role: &'static str, args: &[&str]) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let log = dir.path().join(format!("{role}.log"));
+        let mut all: Vec<std::ffi::OsString> = vec![role.into()];
+        all.extend(args.iter().map(Into::into));
+        let ready = match role {
+            "control-plane" => "plemu control-plane ready:",
+            "provider" => "plemu provider ready:",
+            "consumer" => "plemu consumer ready:",
+            other => bail!("no role {other}"),
+        };
+        let (child, line) = spawn_until_ready(&all, &log, ready)?;
+        Ok(Self {
+            child,
+            line,
+            log,
+            _dir: dir,
+        })
+    }
+
+    /// The address its ready line gives after `key` (`api`, `tunnel`, `dns`).
+    ///
+    /// # Errors
+    /// When the line has no such address.
+    pub fn address(&self, key: &str) -> anyhow::Result<SocketAddr> {
+        address_after(&self.line, key)
+    }
+
+    /// What the process logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for RoleProcess {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- {} ---\n{}", self.log.display(), self.log_text());
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A random /24 inside 127.64.0.0/10, so that plemu instances running side by side never share an ENI address.
+pub fn random_bind_net() -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let k = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let n = (std::process::id() as u64).rotate_left(17)

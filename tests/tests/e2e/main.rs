@@ -5,4 +5,5 @@ mod backpressure;
 mod failure_modes;
 mod redis_path;
 mod restart;
+mod roles;
 mod support;

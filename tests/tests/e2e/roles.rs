@@ -1,0 +1,64 @@
+//! The roles apart: `plemu control-plane`, `plemu provider` and `plemu consumer`
+//! as three processes, as containers run them, carry the Redis case.
+
+use std::time::Duration;
+
+use plemu_testkit::process::random_bind_net;
+use plemu_testkit::topology::TopologySpec;
+use plemu_testkit::{Api, RedisServer, RedisTopology, RoleProcess, trace_init};
+
+use crate::support::{endpoint_addr, redis_cmd};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_three_roles_as_separate_processes_carry_redis() -> anyhow::Result<()> {
+    trace_init();
+    let redis = RedisServer::start()?;
+    let data = tempfile::tempdir()?;
+    let net = random_bind_net();
+    let data_dir = data.path().to_str().unwrap_or_default();
+    let cp = RoleProcess::start(
+        "control-plane",
+        &[
+            "--api",
+            "127.0.0.1:0",
+            "--data-dir",
+            data_dir,
+            "--eni-bind-net",
+            &net,
+            "--provisioning-delay",
+            "0",
+        ],
+    )?;
+    let url = format!("http://{}", cp.address("api")?);
+    let _provider = RoleProcess::start(
+        "provider",
+        &["--control-plane", &url, "--tunnel", "127.0.0.1:0"],
+    )?;
+    let consumer = RoleProcess::start(
+        "consumer",
+        &["--control-plane", &url, "--dns", "127.0.0.1:0"],
+    )?;
+    let dns = consumer.address("dns")?;
+
+    let api = Api::connect(&url).await?;
+    let spec = TopologySpec {
+        target: redis.addr,
+        acceptance_required: false,
+        client_cidr: "10.1.0.0/16".into(),
+    };
+    let topo = RedisTopology::build(&api, &spec).await?;
+    topo.wait_available(&api, Duration::from_secs(10)).await?;
+    let addr = plemu_testkit::eventually(Duration::from_secs(10), || {
+        endpoint_addr(dns, plemu_testkit::topology::PRIVATE_DNS_NAME)
+    })
+    .await?;
+    plemu_testkit::eventually(Duration::from_secs(10), || {
+        redis_cmd(addr, &["SET", "roles", "apart"])
+    })
+    .await?;
+    assert_eq!(
+        redis_cmd(redis.addr, &["GET", "roles"]).await?.as_deref(),
+        Some("apart")
+    );
+    Ok(())
+}
