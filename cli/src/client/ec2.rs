@@ -113,15 +113,13 @@ pub(super) async fn run(
             "AuthorizeSecurityGroupIngress",
             a.request()
         ),
-        C::DescribeSecurityGroups(a) => {
-            call!(
-                conn,
-                Ec2Client,
-                describe_security_groups,
-                "DescribeSecurityGroups",
-                a.request()
-            )
-        }
+        C::DescribeSecurityGroups(a) => call!(
+            conn,
+            Ec2Client,
+            describe_security_groups,
+            "DescribeSecurityGroups",
+            a.request()
+        ),
         C::CreateVpcEndpointServiceConfiguration(a) => call!(
             conn,
             Ec2Client,

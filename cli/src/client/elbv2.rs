@@ -1,9 +1,24 @@
-//! The `plemu elbv2` verbs: Network Load Balancers, target groups, targets and listeners.
+//! The `plemu elbv2` verbs and their dispatch: Network Load Balancers, target groups, targets and listeners.
+//!
+//! # Layout
+//! - `load_balancer.rs`: `create-load-balancer`, `describe-load-balancers`.
+//! - `target_group.rs`: target groups, and the targets registered in them with their health.
+//! - `listener.rs`: `create-listener`, `describe-listeners`.
 
-use clap::{ArgAction, Args, Subcommand};
+use clap::Subcommand;
 use plemu_proto::pb::{self, elbv2_client::Elbv2Client};
 
 use super::{CallError, Connection, shapes};
+
+mod listener;
+mod load_balancer;
+mod target_group;
+
+use listener::{CreateListenerArgs, DescribeListenersArgs};
+use load_balancer::{CreateLoadBalancerArgs, DescribeLoadBalancersArgs};
+use target_group::{
+    CreateTargetGroupArgs, DescribeTargetGroupsArgs, DescribeTargetHealthArgs, TargetsArgs,
+};
 
 /// One `plemu elbv2` verb: an ELBv2 action, named and parameterised as in `aws elbv2`.
 #[derive(Subcommand, Debug)]
@@ -42,15 +57,13 @@ pub(super) async fn run(
             "CreateLoadBalancer",
             a.request()
         ),
-        C::DescribeLoadBalancers(a) => {
-            call!(
-                conn,
-                Elbv2Client,
-                describe_load_balancers,
-                "DescribeLoadBalancers",
-                a.request()
-            )
-        }
+        C::DescribeLoadBalancers(a) => call!(
+            conn,
+            Elbv2Client,
+            describe_load_balancers,
+            "DescribeLoadBalancers",
+            a.request()
+        ),
         C::CreateTargetGroup(a) => call!(
             conn,
             Elbv2Client,
@@ -58,15 +71,13 @@ pub(super) async fn run(
             "CreateTargetGroup",
             a.request()
         ),
-        C::DescribeTargetGroups(a) => {
-            call!(
-                conn,
-                Elbv2Client,
-                describe_target_groups,
-                "DescribeTargetGroups",
-                a.request()
-            )
-        }
+        C::DescribeTargetGroups(a) => call!(
+            conn,
+            Elbv2Client,
+            describe_target_groups,
+            "DescribeTargetGroups",
+            a.request()
+        ),
         C::RegisterTargets(a) => call!(
             conn,
             Elbv2Client,
@@ -74,24 +85,20 @@ pub(super) async fn run(
             "RegisterTargets",
             a.register()
         ),
-        C::DeregisterTargets(a) => {
-            call!(
-                conn,
-                Elbv2Client,
-                deregister_targets,
-                "DeregisterTargets",
-                a.deregister()
-            )
-        }
-        C::DescribeTargetHealth(a) => {
-            call!(
-                conn,
-                Elbv2Client,
-                describe_target_health,
-                "DescribeTargetHealth",
-                a.request()
-            )
-        }
+        C::DeregisterTargets(a) => call!(
+            conn,
+            Elbv2Client,
+            deregister_targets,
+            "DeregisterTargets",
+            a.deregister()
+        ),
+        C::DescribeTargetHealth(a) => call!(
+            conn,
+            Elbv2Client,
+            describe_target_health,
+            "DescribeTargetHealth",
+            a.request()
+        ),
         C::CreateListener(a) => call!(
             conn,
             Elbv2Client,
@@ -112,295 +119,6 @@ pub(super) async fn run(
 /// The `--tags` parameter: Key=k,Value=v per value, or JSON.
 fn tags(raw: &[String]) -> Result<Vec<pb::Tag>, CallError> {
     shapes::structs("--tags", raw, shapes::tag)
-}
-
-// === Load balancers ===
-
-/// Parameters of `create-load-balancer`.
-#[derive(Args, Debug)]
-pub struct CreateLoadBalancerArgs {
-    /// The name, unique in the account and region (up to 32 alphanumerics and hyphens).
-    #[arg(long)]
-    name: String,
-    /// The subnets to place a node in, one per zone.
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    subnets: Vec<String>,
-    /// Security groups of the load balancer.
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    security_groups: Vec<String>,
-    /// internet-facing (the default) or internal.
-    #[arg(long)]
-    scheme: Option<String>,
-    /// Tags: Key=Name,Value=x (or JSON).
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    tags: Vec<String>,
-    /// network (AWS's default is application, which plemu does not serve).
-    #[arg(long = "type")]
-    r#type: Option<String>,
-    /// ipv4 or dualstack.
-    #[arg(long)]
-    ip_address_type: Option<String>,
-}
-
-impl CreateLoadBalancerArgs {
-    pub(super) fn request(self) -> Result<pb::CreateLoadBalancerRequest, CallError> {
-        Ok(pb::CreateLoadBalancerRequest {
-            name: self.name,
-            subnets: shapes::strings("--subnets", self.subnets)?,
-            security_groups: shapes::strings("--security-groups", self.security_groups)?,
-            scheme: self.scheme.unwrap_or_default(),
-            tags: tags(&self.tags)?,
-            r#type: self.r#type.unwrap_or_default(),
-            ip_address_type: self.ip_address_type.unwrap_or_default(),
-        })
-    }
-}
-
-/// Parameters of `describe-load-balancers`.
-#[derive(Args, Debug)]
-pub struct DescribeLoadBalancersArgs {
-    /// The load balancers, by ARN; all when omitted.
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    load_balancer_arns: Vec<String>,
-    /// The load balancers, by name.
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    names: Vec<String>,
-}
-
-impl DescribeLoadBalancersArgs {
-    pub(super) fn request(self) -> Result<pb::DescribeLoadBalancersRequest, CallError> {
-        Ok(pb::DescribeLoadBalancersRequest {
-            load_balancer_arns: shapes::strings("--load-balancer-arns", self.load_balancer_arns)?,
-            names: shapes::strings("--names", self.names)?,
-        })
-    }
-}
-
-// === Target groups ===
-
-/// Parameters of `create-target-group`.
-#[derive(Args, Debug)]
-pub struct CreateTargetGroupArgs {
-    /// The name, unique in the account and region.
-    #[arg(long)]
-    name: String,
-    /// TCP (plemu forwards TCP).
-    #[arg(long)]
-    protocol: Option<String>,
-    /// The port targets receive traffic on, unless a target names its own.
-    #[arg(long)]
-    port: Option<i32>,
-    /// The VPC the targets are in.
-    #[arg(long)]
-    vpc_id: Option<String>,
-    /// TCP (the default), HTTP or HTTPS.
-    #[arg(long)]
-    health_check_protocol: Option<String>,
-    /// traffic-port (the default) or a port number.
-    #[arg(long)]
-    health_check_port: Option<String>,
-    /// Health checks are on (the default).
-    #[arg(long, conflicts_with = "no_health_check_enabled")]
-    health_check_enabled: bool,
-    /// Turn health checks off (refused for instance and ip targets, as on AWS).
-    #[arg(long)]
-    no_health_check_enabled: bool,
-    /// The path HTTP health checks request.
-    #[arg(long)]
-    health_check_path: Option<String>,
-    /// Seconds between health checks of a target (5-300, default 30).
-    #[arg(long)]
-    health_check_interval_seconds: Option<i32>,
-    /// Seconds a health check may take (2-120, default 10).
-    #[arg(long)]
-    health_check_timeout_seconds: Option<i32>,
-    /// Consecutive successes before an unhealthy target is healthy (2-10, default 5).
-    #[arg(long)]
-    healthy_threshold_count: Option<i32>,
-    /// Consecutive failures before a healthy target is unhealthy (2-10, default 2).
-    #[arg(long)]
-    unhealthy_threshold_count: Option<i32>,
-    /// HTTP codes of a healthy answer: HttpCode=200-399 (or JSON).
-    #[arg(long)]
-    matcher: Option<String>,
-    /// instance (AWS's default) or ip.
-    #[arg(long)]
-    target_type: Option<String>,
-    /// Tags: Key=Name,Value=x (or JSON).
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    tags: Vec<String>,
-    /// ipv4 or ipv6.
-    #[arg(long)]
-    ip_address_type: Option<String>,
-}
-
-impl CreateTargetGroupArgs {
-    pub(super) fn request(self) -> Result<pb::CreateTargetGroupRequest, CallError> {
-        Ok(pb::CreateTargetGroupRequest {
-            name: self.name,
-            protocol: self.protocol.unwrap_or_default(),
-            port: self.port,
-            vpc_id: self.vpc_id.unwrap_or_default(),
-            health_check_protocol: self.health_check_protocol.unwrap_or_default(),
-            health_check_port: self.health_check_port.unwrap_or_default(),
-            health_check_enabled: shapes::flag(
-                self.health_check_enabled,
-                self.no_health_check_enabled,
-            ),
-            health_check_path: self.health_check_path.unwrap_or_default(),
-            health_check_interval_seconds: self.health_check_interval_seconds,
-            health_check_timeout_seconds: self.health_check_timeout_seconds,
-            healthy_threshold_count: self.healthy_threshold_count,
-            unhealthy_threshold_count: self.unhealthy_threshold_count,
-            matcher: self
-                .matcher
-                .map(|m| shapes::structure("--matcher", &m, shapes::matcher))
-                .transpose()?,
-            target_type: self.target_type.unwrap_or_default(),
-            tags: tags(&self.tags)?,
-            ip_address_type: self.ip_address_type.unwrap_or_default(),
-        })
-    }
-}
-
-/// Parameters of `describe-target-groups`.
-#[derive(Args, Debug)]
-pub struct DescribeTargetGroupsArgs {
-    /// The target groups of this load balancer.
-    #[arg(long)]
-    load_balancer_arn: Option<String>,
-    /// The target groups, by ARN; all when omitted.
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    target_group_arns: Vec<String>,
-    /// The target groups, by name.
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    names: Vec<String>,
-}
-
-impl DescribeTargetGroupsArgs {
-    pub(super) fn request(self) -> Result<pb::DescribeTargetGroupsRequest, CallError> {
-        Ok(pb::DescribeTargetGroupsRequest {
-            load_balancer_arn: self.load_balancer_arn.unwrap_or_default(),
-            target_group_arns: shapes::strings("--target-group-arns", self.target_group_arns)?,
-            names: shapes::strings("--names", self.names)?,
-        })
-    }
-}
-
-// === Targets ===
-
-/// Parameters of `register-targets` and `deregister-targets`.
-#[derive(Args, Debug)]
-pub struct TargetsArgs {
-    /// The target group.
-    #[arg(long)]
-    target_group_arn: String,
-    /// Targets: Id=10.0.1.10,Port=6379 per target (or JSON).
-    #[arg(long, required = true, num_args = 1.., action = ArgAction::Append)]
-    targets: Vec<String>,
-}
-
-impl TargetsArgs {
-    fn parts(self) -> Result<(String, Vec<pb::TargetDescription>), CallError> {
-        let targets = shapes::structs("--targets", &self.targets, shapes::target_description)?;
-        Ok((self.target_group_arn, targets))
-    }
-
-    /// As a `register-targets` request.
-    pub(super) fn register(self) -> Result<pb::RegisterTargetsRequest, CallError> {
-        let (target_group_arn, targets) = self.parts()?;
-        Ok(pb::RegisterTargetsRequest {
-            target_group_arn,
-            targets,
-        })
-    }
-
-    /// As a `deregister-targets` request.
-    pub(super) fn deregister(self) -> Result<pb::DeregisterTargetsRequest, CallError> {
-        let (target_group_arn, targets) = self.parts()?;
-        Ok(pb::DeregisterTargetsRequest {
-            target_group_arn,
-            targets,
-        })
-    }
-}
-
-/// Parameters of `describe-target-health`.
-#[derive(Args, Debug)]
-pub struct DescribeTargetHealthArgs {
-    /// The target group.
-    #[arg(long)]
-    target_group_arn: String,
-    /// Only these targets: Id=10.0.1.10,Port=6379 (or JSON); all when omitted.
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    targets: Vec<String>,
-}
-
-impl DescribeTargetHealthArgs {
-    pub(super) fn request(self) -> Result<pb::DescribeTargetHealthRequest, CallError> {
-        Ok(pb::DescribeTargetHealthRequest {
-            target_group_arn: self.target_group_arn,
-            targets: shapes::structs("--targets", &self.targets, shapes::target_description)?,
-        })
-    }
-}
-
-// === Listeners ===
-
-/// Parameters of `create-listener`.
-#[derive(Args, Debug)]
-pub struct CreateListenerArgs {
-    /// The load balancer.
-    #[arg(long)]
-    load_balancer_arn: String,
-    /// TCP.
-    #[arg(long)]
-    protocol: Option<String>,
-    /// The port the load balancer listens on.
-    #[arg(long)]
-    port: Option<i32>,
-    /// Actions: Type=forward,TargetGroupArn=arn:… (or JSON).
-    #[arg(long, required = true, num_args = 1.., action = ArgAction::Append)]
-    default_actions: Vec<String>,
-    /// Tags: Key=Name,Value=x (or JSON).
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    tags: Vec<String>,
-}
-
-impl CreateListenerArgs {
-    pub(super) fn request(self) -> Result<pb::CreateListenerRequest, CallError> {
-        Ok(pb::CreateListenerRequest {
-            load_balancer_arn: self.load_balancer_arn,
-            protocol: self.protocol.unwrap_or_default(),
-            port: self.port.unwrap_or_default(),
-            default_actions: shapes::structs(
-                "--default-actions",
-                &self.default_actions,
-                shapes::action,
-            )?,
-            tags: tags(&self.tags)?,
-        })
-    }
-}
-
-/// Parameters of `describe-listeners`.
-#[derive(Args, Debug)]
-pub struct DescribeListenersArgs {
-    /// The listeners of this load balancer.
-    #[arg(long)]
-    load_balancer_arn: Option<String>,
-    /// The listeners, by ARN.
-    #[arg(long, num_args = 1.., action = ArgAction::Append)]
-    listener_arns: Vec<String>,
-}
-
-impl DescribeListenersArgs {
-    pub(super) fn request(self) -> Result<pb::DescribeListenersRequest, CallError> {
-        Ok(pb::DescribeListenersRequest {
-            load_balancer_arn: self.load_balancer_arn.unwrap_or_default(),
-            listener_arns: shapes::strings("--listener-arns", self.listener_arns)?,
-        })
-    }
 }
 
 #[cfg(test)]

@@ -155,12 +155,7 @@ impl AuthorizeSecurityGroupIngressArgs {
                     description: String::new(),
                 })
                 .collect(),
-            user_id_group_pairs: self
-                .source_group
-                .clone()
-                .into_iter()
-                .map(source_pair)
-                .collect(),
+            user_id_group_pairs: self.source_group.into_iter().map(source_pair).collect(),
         };
         Ok(pb::AuthorizeSecurityGroupIngressRequest {
             group_id: self.group_id,

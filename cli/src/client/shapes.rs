@@ -67,12 +67,9 @@ impl Fields {
 
     /// A list of strings; one value alone is a list of one.
     pub(crate) fn strings(&mut self, key: &'static str) -> Result<Vec<String>, String> {
-        let items = match self.take(key)? {
-            None => return Ok(Vec::new()),
-            Some(Value::List(items)) => items,
-            Some(v) => vec![v],
-        };
-        items
+        self.take(key)?
+            .map(Value::into_items)
+            .unwrap_or_default()
             .into_iter()
             .map(|v| match v {
                 Value::Scalar(s) => Ok(s),
@@ -87,12 +84,9 @@ impl Fields {
         key: &'static str,
         decode: Decode<T>,
     ) -> Result<Vec<T>, String> {
-        let items = match self.take(key)? {
-            None => return Ok(Vec::new()),
-            Some(Value::List(items)) => items,
-            Some(v) => vec![v],
-        };
-        items
+        self.take(key)?
+            .map(Value::into_items)
+            .unwrap_or_default()
             .into_iter()
             .map(|v| decode_struct(v, decode).map_err(|e| format!("{key}: {e}")))
             .collect()
@@ -163,11 +157,8 @@ pub(crate) fn structs<T>(
 ) -> Result<Vec<T>, CallError> {
     let mut out = Vec::new();
     for text in raw {
-        let items = match shorthand::parse(text).map_err(|e| bad(argument, text, e))? {
-            Value::List(items) => items,
-            v => vec![v],
-        };
-        for item in items {
+        let value = shorthand::parse(text).map_err(|e| bad(argument, text, e))?;
+        for item in value.into_items() {
             out.push(decode_struct(item, decode).map_err(|e| bad(argument, text, e))?);
         }
     }

@@ -21,6 +21,16 @@ pub enum Value {
     Struct(Vec<(String, Value)>),
 }
 
+impl Value {
+    /// A list's items; any other value is a list of one, as the AWS CLI reads a lone value.
+    pub fn into_items(self) -> Vec<Value> {
+        match self {
+            Value::List(items) => items,
+            v => vec![v],
+        }
+    }
+}
+
 /// Why a parameter's text could not be parsed.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ShorthandError {
@@ -118,10 +128,16 @@ impl Parser {
         self.chars.get(self.pos).copied()
     }
 
-    fn skip_ws(&mut self) {
-        while self.peek().is_some_and(char::is_whitespace) {
-            self.pos += 1;
+    /// The index of the first non-whitespace character from `at` on.
+    fn after_ws(&self, mut at: usize) -> usize {
+        while self.chars.get(at).is_some_and(|c| c.is_whitespace()) {
+            at += 1;
         }
+        at
+    }
+
+    fn skip_ws(&mut self) {
+        self.pos = self.after_ws(self.pos);
     }
 
     fn error(&self, expected: &str) -> ShorthandError {
@@ -140,19 +156,13 @@ impl Parser {
     }
 
     /// Whether a `Key=` starts at `at` (spaces allowed around the key).
-    fn key_starts_at(&self, mut at: usize) -> bool {
-        let ws = |i: usize| self.chars.get(i).is_some_and(|c| c.is_whitespace());
-        while ws(at) {
-            at += 1;
+    fn key_starts_at(&self, at: usize) -> bool {
+        let start = self.after_ws(at);
+        let mut end = start;
+        while self.chars.get(end).is_some_and(|&c| Self::is_key_char(c)) {
+            end += 1;
         }
-        let start = at;
-        while self.chars.get(at).is_some_and(|&c| Self::is_key_char(c)) {
-            at += 1;
-        }
-        while ws(at) {
-            at += 1;
-        }
-        at > start && self.chars.get(at) == Some(&'=')
+        end > start && self.chars.get(self.after_ws(end)) == Some(&'=')
     }
 
     /// `Key=Value(,Key=Value)*`, up to `end` (not consumed) or the end of input.
@@ -201,17 +211,11 @@ impl Parser {
         let first = self.scalar()?;
         let mut items = Vec::new();
         loop {
-            let mut at = self.pos;
-            while self.chars.get(at).is_some_and(|c| c.is_whitespace()) {
-                at += 1;
-            }
+            let at = self.after_ws(self.pos);
             if self.chars.get(at) != Some(&',') || self.key_starts_at(at + 1) {
                 break;
             }
-            let mut next = at + 1;
-            while self.chars.get(next).is_some_and(|c| c.is_whitespace()) {
-                next += 1;
-            }
+            let next = self.after_ws(at + 1);
             // `Key=a,` and `{Key=a,}`: the structure reports the missing key.
             if matches!(self.chars.get(next), None | Some(']' | '}')) {
                 break;

@@ -48,6 +48,11 @@ fn decoding_errors_name_the_parameter_key_and_text() {
         e.to_string(),
         "plemu: error: argument --filters: Name takes a single value in \"Name=[a,b]\""
     );
+    let e = structs("--filters", &raw(&["Name=a,Values=[{X=1}]"]), filter).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "plemu: error: argument --filters: Values takes a list of values in \"Name=a,Values=[{X=1}]\""
+    );
     let e = structs("--filters", &raw(&["[1,2]"]), filter).unwrap_err();
     assert!(
         e.to_string().contains("expected a structure (Key=Value,…)"),
