@@ -6,6 +6,7 @@ use tonic::Status;
 use crate::health::TargetKey;
 use crate::health::table::HealthTable;
 use crate::nlb::select::{FlowKey, choose};
+use crate::nlb::target::traffic_port;
 
 /// Where an admitted flow goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,20 +143,13 @@ pub fn admit(
     else {
         return no_targets();
     };
-    let port_of = |port: u32| if port == 0 { tg.port } else { port };
     let flow = FlowKey {
         client: &open.client_address,
         eni: &open.eni_address,
         port: open.port,
         sequence,
     };
-    let is_healthy = |t: &plemu_proto::pb::TargetSpec| {
-        health.is_healthy(&TargetKey::new(
-            &tg.target_group_arn,
-            &t.id,
-            port_of(t.port),
-        ))
-    };
+    let is_healthy = |t: &plemu_proto::pb::TargetSpec| health.is_healthy(&TargetKey::of(tg, t));
     let Some(choice) = choose(
         &tg.targets,
         &open.availability_zone,
@@ -165,7 +159,7 @@ pub fn admit(
     ) else {
         return no_targets();
     };
-    let Ok(target_port) = u16::try_from(port_of(choice.target.port)) else {
+    let Ok(target_port) = u16::try_from(traffic_port(tg, choice.target)) else {
         return no_targets();
     };
     Admission::Allowed(Route {

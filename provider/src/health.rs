@@ -4,21 +4,18 @@ pub mod checker;
 pub mod http;
 pub mod report;
 pub mod state;
+pub mod supervisor;
 pub mod table;
 pub mod tcp;
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use plemu_proto::pb::{HealthCheckSpec, TargetGroupSpec};
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use plemu_proto::pb::{HealthCheckSpec, TargetGroupSpec, TargetSpec};
 
-use crate::nlb::target::Dialer;
-use checker::Checker;
+use crate::nlb::target::traffic_port;
 use state::Thresholds;
-use table::HealthTable;
+
+pub use supervisor::Supervisor;
 
 /// One checked target: a registration of `id:port` in a target group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,6 +36,12 @@ impl TargetKey {
             id: id.into(),
             port,
         }
+    }
+
+    /// The key of `target` in `tg`, on its [traffic port](traffic_port): the one key both the
+    /// checker and target choice use.
+    pub fn of(tg: &TargetGroupSpec, target: &TargetSpec) -> Self {
+        Self::new(&tg.target_group_arn, &target.id, traffic_port(tg, target))
     }
 }
 
@@ -111,125 +114,50 @@ impl HealthSettings {
     }
 }
 
-/// Starts, restarts and stops checker tasks so that exactly the targets of in-use target groups
-/// are checked. Owned by the agent's reconcile loop.
-#[derive(Debug)]
-pub struct Supervisor {
-    table: Arc<HealthTable>,
-    dialer: Arc<Dialer>,
-    shutdown: CancellationToken,
-    tracker: TaskTracker,
-    running: HashMap<TargetKey, Running>,
-    next_generation: u64,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::fixture;
 
-#[derive(Debug)]
-struct Running {
-    settings: HealthSettings,
-    token: CancellationToken,
-}
-
-// === impl Supervisor ===
-
-impl Supervisor {
-    /// A supervisor whose checkers run in `tracker`, each under a child of `shutdown`.
-    pub fn new(
-        table: Arc<HealthTable>,
-        dialer: Arc<Dialer>,
-        shutdown: CancellationToken,
-        tracker: TaskTracker,
-    ) -> Self {
-        Self {
-            table,
-            dialer,
-            shutdown,
-            tracker,
-            running: HashMap::new(),
-            next_generation: 0,
-        }
-    }
-
-    /// Brings the checkers in line with `groups`: new targets start at `initial`, removed ones are
-    /// cancelled and forgotten, and those whose settings changed are restarted.
-    pub fn reconcile(&mut self, groups: &[TargetGroupSpec]) {
-        let mut desired: HashMap<TargetKey, HealthSettings> = HashMap::new();
-        for tg in groups.iter().filter(|tg| tg.in_use) {
-            let settings = HealthSettings::from_spec(tg.health_check.as_ref());
-            for t in &tg.targets {
-                let port = if t.port == 0 { tg.port } else { t.port };
-                desired.insert(
-                    TargetKey::new(&tg.target_group_arn, &t.id, port),
-                    settings.clone(),
-                );
-            }
-        }
-        self.running.retain(|key, running| {
-            let keep = desired.get(key) == Some(&running.settings);
-            if !keep {
-                running.token.cancel();
-                if !desired.contains_key(key) {
-                    tracing::info!(target_group = %key.target_group_arn, target = %format_args!("{}:{}", key.id, key.port), "target no longer checked");
-                    self.table.remove(key);
-                }
-            }
-            keep
-        });
-        for (key, settings) in desired {
-            if !self.running.contains_key(&key) {
-                self.start(key, settings);
-            }
-        }
-    }
-
-    /// How many targets are being checked.
-    pub fn len(&self) -> usize {
-        self.running.len()
-    }
-
-    /// Whether no target is being checked.
-    pub fn is_empty(&self) -> bool {
-        self.running.is_empty()
-    }
-
-    fn start(&mut self, key: TargetKey, settings: HealthSettings) {
-        self.next_generation += 1;
-        let generation = self.next_generation;
-        self.table.register(key.clone(), generation);
-        let token = self.shutdown.child_token();
-        let port = u16::try_from(settings.check_port(key.port)).unwrap_or(0);
-        let checker = Checker {
-            key: key.clone(),
-            generation,
-            interval: settings.interval,
-            timeout: settings.timeout,
-            thresholds: settings.thresholds,
-            table: self.table.clone(),
+    #[test]
+    fn settings_take_the_nlb_defaults_for_what_is_missing() {
+        let defaults = HealthSettings {
+            protocol: CheckProtocol::Tcp,
+            port: 0,
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(10),
+            thresholds: Thresholds {
+                healthy: 5,
+                unhealthy: 2,
+            },
+            path: "/".into(),
         };
-        match settings.protocol {
-            CheckProtocol::Tcp => {
-                let check =
-                    tcp::TcpCheck::new(self.dialer.clone(), &key.id, port, settings.timeout);
-                self.tracker.spawn(checker.run(check, token.clone()));
-            }
-            CheckProtocol::Http => {
-                let check = http::HttpCheck::new(
-                    self.dialer.clone(),
-                    &key.id,
-                    port,
-                    &settings.path,
-                    settings.timeout,
-                );
-                self.tracker.spawn(checker.run(check, token.clone()));
-            }
-        }
-        self.running.insert(key, Running { settings, token });
-    }
-}
-
-impl Drop for Supervisor {
-    fn drop(&mut self) {
-        for running in self.running.values() {
-            running.token.cancel();
-        }
+        assert_eq!(HealthSettings::from_spec(None), defaults);
+        let http = HealthSettings::from_spec(Some(&HealthCheckSpec {
+            protocol: "http".into(),
+            ..Default::default()
+        }));
+        assert_eq!(
+            (http.protocol, http.timeout),
+            (CheckProtocol::Http, Duration::from_secs(6))
+        );
+        let fast = HealthSettings::from_spec(Some(&fixture::fast_health_check()));
+        assert_eq!(
+            (fast.interval, fast.timeout, fast.thresholds),
+            (
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+                Thresholds {
+                    healthy: 2,
+                    unhealthy: 2
+                }
+            )
+        );
+        assert_eq!(fast.check_port(6379), 6379, "0: the traffic port");
+        let on_8080 = HealthSettings::from_spec(Some(&HealthCheckSpec {
+            port: 8080,
+            ..fixture::fast_health_check()
+        }));
+        assert_eq!(on_8080.check_port(6379), 8080);
     }
 }

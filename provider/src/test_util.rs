@@ -131,6 +131,25 @@ impl FakeControlPlane {
         }
     }
 
+    /// Waits until `n` `ReportTargetHealth` calls were made in all.
+    ///
+    /// # Panics
+    /// When fewer were made within `within`.
+    pub async fn wait_for_reports(
+        &self,
+        n: usize,
+        within: Duration,
+    ) -> Vec<ReportTargetHealthRequest> {
+        let mut rx = self.reports.clone();
+        match tokio::time::timeout(within, rx.wait_for(|r| r.len() >= n)).await {
+            Ok(Ok(r)) => r.clone(),
+            _ => panic!(
+                "{n} health reports expected within {within:?}, got {:#?}",
+                self.reports()
+            ),
+        }
+    }
+
     /// Ends every Watch stream open now (as a control plane that restarts would).
     pub fn end_watches(&self) {
         let mut epoch = self.epoch.lock().unwrap_or_else(|e| e.into_inner());

@@ -161,9 +161,7 @@ impl TunnelService {
             }
         };
         if tx
-            .send(Ok(frame(Kind::Opened(FlowOpened {
-                target: target.clone(),
-            }))))
+            .send(Ok(frame(Kind::Opened(FlowOpened { target }))))
             .await
             .is_err()
         {

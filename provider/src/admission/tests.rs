@@ -94,14 +94,23 @@ fn not_available_message_names_endpoint_and_state() {
 
 #[test]
 fn healthy_targets_are_preferred() {
-    let state = fixture::provider_state(&[("10.0.1.10", 6379), ("10.0.1.11", 6379)], "available");
-    let health = HealthTable::new();
-    healthy(&health, "10.0.1.11");
-    for seq in 0..200 {
-        let Admission::Allowed(route) = admit(&state, &health, &fixture::open_flow(), seq) else {
-            panic!("refused")
-        };
-        assert_eq!(route.target(), "10.0.1.11:6379");
-        assert!(!route.failed_open);
+    // With port 0 the healthy target is checked, and so looked up, on the group's port.
+    for port in [6379, 0] {
+        let targets = [("10.0.1.10", 6379), ("10.0.1.11", port)];
+        let state = fixture::provider_state(&targets, "available");
+        let health = HealthTable::new();
+        healthy(&health, "10.0.1.11");
+        for seq in 0..200 {
+            let Admission::Allowed(route) = admit(&state, &health, &fixture::open_flow(), seq)
+            else {
+                panic!("refused")
+            };
+            assert_eq!(
+                route.target(),
+                "10.0.1.11:6379",
+                "registered on port {port}"
+            );
+            assert!(!route.failed_open);
+        }
     }
 }

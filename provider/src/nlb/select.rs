@@ -65,22 +65,25 @@ pub fn choose<'a>(
     is_healthy: impl Fn(&TargetSpec) -> bool,
     flow: &FlowKey<'_>,
 ) -> Option<Choice<'a>> {
-    let eligible: Vec<&TargetSpec> = targets
+    // One pass, one allocation per flow: each eligible target with its health.
+    let eligible: Vec<(&TargetSpec, bool)> = targets
         .iter()
         .filter(|t| is_eligible(t, eni_az, cross_zone))
+        .map(|t| (t, is_healthy(t)))
         .collect();
-    let healthy: Vec<&TargetSpec> = eligible.iter().copied().filter(|t| is_healthy(t)).collect();
-    let (pool, failed_open) = if healthy.is_empty() {
-        (eligible, true)
-    } else {
-        (healthy, false)
-    };
-    if pool.is_empty() {
+    let healthy = eligible.iter().filter(|(_, h)| *h).count();
+    let failed_open = healthy == 0;
+    let pool = if failed_open { eligible.len() } else { healthy };
+    if pool == 0 {
         return None;
     }
-    let index = (flow.hash_value() % pool.len() as u64) as usize;
+    let index = (flow.hash_value() % pool as u64) as usize;
+    let (target, _) = eligible
+        .into_iter()
+        .filter(|(_, h)| failed_open || *h)
+        .nth(index)?;
     Some(Choice {
-        target: pool[index],
+        target,
         failed_open,
     })
 }

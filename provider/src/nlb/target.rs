@@ -4,12 +4,22 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
+use plemu_proto::pb::{TargetGroupSpec, TargetSpec};
 use tokio::net::TcpStream;
 
 use crate::error::DialError;
 
 /// How long a flow waits for its target to accept.
 pub const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The traffic port of `target` in `tg`: its own, or the group's when it registered none (0).
+pub fn traffic_port(tg: &TargetGroupSpec, target: &TargetSpec) -> u32 {
+    if target.port == 0 {
+        tg.port
+    } else {
+        target.port
+    }
+}
 
 /// Connects to targets by registered id (an IP address or a host name) and port.
 ///
