@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::Config;
-use crate::error::{ApiError, Error};
+use crate::error::{ApiError, Error, StoreError};
 use crate::model::{EndpointEvent, EndpointState, LbState, Resources};
 use crate::store::{FILE_NAME, Store};
 
@@ -49,7 +49,8 @@ pub(crate) struct Shared(Arc<Inner>);
 
 pub(crate) struct Inner {
     pub config: Config,
-    state: Mutex<State>,
+    /// In an `Arc` so that a commit can own the lock (see [`Shared::mutate`]).
+    state: Arc<Mutex<State>>,
     store: Store,
     version: watch::Sender<u64>,
     tasks: TaskTracker,
@@ -79,10 +80,10 @@ impl Shared {
         let (version, _) = watch::channel(1);
         let shared = Self(Arc::new(Inner {
             config,
-            state: Mutex::new(State {
+            state: Arc::new(Mutex::new(State {
                 res,
                 ..State::default()
-            }),
+            })),
             store,
             version,
             tasks: TaskTracker::new(),
@@ -112,18 +113,28 @@ impl Shared {
 
     /// Runs `f` on a copy of the resources; if it succeeds, commits the changes to the store, then
     /// makes them current and wakes the watchers. Nothing changes when `f` or the commit fails.
+    ///
+    /// The commit and the swap run in a blocking task that owns the lock, so they happen together
+    /// even when the caller is dropped half-way (a client that goes away mid-request): the store
+    /// never holds a change that memory and the watchers lack.
     pub async fn mutate<T>(
         &self,
         f: impl FnOnce(&mut Resources) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut st = self.state.lock().await;
+        let mut st = Arc::clone(&self.state).lock_owned().await;
         let mut draft = st.res.clone();
         let out = f(&mut draft)?;
         let ops = draft.diff(&st.res)?;
         if !ops.is_empty() {
-            self.store.write(ops).await?;
-            st.res = draft;
-            self.bump();
+            let this = self.clone();
+            tokio::task::spawn_blocking(move || {
+                this.store.write(ops)?;
+                st.res = draft;
+                this.bump();
+                Ok::<_, StoreError>(())
+            })
+            .await
+            .map_err(StoreError::from)??;
         }
         Ok(out)
     }

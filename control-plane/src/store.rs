@@ -43,10 +43,22 @@ impl Store {
         Ok(out)
     }
 
-    /// Applies `ops` in one durable transaction.
-    pub async fn write(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+    /// Applies `ops` in one durable transaction. Blocks: call it from a blocking task.
+    pub fn write(&self, ops: Vec<Op>) -> Result<(), StoreError> {
         let db = self.db()?;
-        tokio::task::spawn_blocking(move || write_blocking(&db, ops)).await?
+        let tx = db.begin_write().map_err(redb::Error::from)?;
+        {
+            let mut table = tx.open_table(RECORDS).map_err(redb::Error::from)?;
+            for (key, value) in &ops {
+                match value {
+                    Some(v) => table.insert(key.as_str(), v.as_slice()).map(drop),
+                    None => table.remove(key.as_str()).map(drop),
+                }
+                .map_err(redb::Error::from)?;
+            }
+        }
+        tx.commit().map_err(redb::Error::from)?;
+        Ok(())
     }
 
     /// Closes the database file, so that it can be opened again in this process.
@@ -63,28 +75,12 @@ impl Store {
     }
 }
 
-fn write_blocking(db: &Database, ops: Vec<Op>) -> Result<(), StoreError> {
-    let tx = db.begin_write().map_err(redb::Error::from)?;
-    {
-        let mut table = tx.open_table(RECORDS).map_err(redb::Error::from)?;
-        for (key, value) in &ops {
-            match value {
-                Some(v) => table.insert(key.as_str(), v.as_slice()).map(drop),
-                None => table.remove(key.as_str()).map(drop),
-            }
-            .map_err(redb::Error::from)?;
-        }
-    }
-    tx.commit().map_err(redb::Error::from)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn records_survive_reopen_and_deletes_apply() {
+    #[test]
+    fn records_survive_reopen_and_deletes_apply() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE_NAME);
         let store = Store::open(&path).unwrap();
@@ -93,11 +89,10 @@ mod tests {
                 ("vpc/a".into(), Some(b"1".to_vec())),
                 ("vpc/b".into(), Some(b"2".to_vec())),
             ])
-            .await
             .unwrap();
-        store.write(vec![("vpc/a".into(), None)]).await.unwrap();
+        store.write(vec![("vpc/a".into(), None)]).unwrap();
         store.close();
-        assert!(matches!(store.write(vec![]).await, Err(StoreError::Closed)));
+        assert!(matches!(store.write(vec![]), Err(StoreError::Closed)));
         let store = Store::open(&path).unwrap();
         assert_eq!(
             store.load().unwrap(),

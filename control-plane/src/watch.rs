@@ -5,12 +5,10 @@ use plemu_proto::pb;
 use crate::model::{Endpoint, RuleSource};
 use crate::state::{AgentInfo, State};
 
-/// The whole desired state for `agent` at `version`.
-pub(crate) fn snapshot(st: &State, agent: &AgentInfo, version: u64) -> pb::DesiredState {
-    let mut out = pb::DesiredState {
-        version,
-        ..Default::default()
-    };
+/// The whole desired state for `agent`, with version 0: the sender stamps the version, so that
+/// two snapshots of the same state compare equal.
+pub(crate) fn snapshot(st: &State, agent: &AgentInfo) -> pb::DesiredState {
+    let mut out = pb::DesiredState::default();
     match agent.role {
         pb::AgentRole::Provider => out.provider = Some(provider(st, agent)),
         _ => out.consumer = Some(consumer(st, agent)),

@@ -49,7 +49,8 @@ impl pb::agent_server::Agent for Api {
     }
 }
 
-/// Sends `agent` a snapshot now and after every change, until it goes away or the server stops.
+/// Sends `agent` a snapshot now and after every change that concerns it, until it goes away or
+/// the server stops.
 async fn serve_watch(
     shared: Shared,
     agent: AgentInfo,
@@ -59,12 +60,22 @@ async fn serve_watch(
     tracing::debug!(agent = %agent.agent_id, role = ?agent.role, "agent connected");
     let mut version = shared.subscribe();
     let token = shared.shutdown_token().clone();
+    let mut sent = None;
     loop {
         let v = *version.borrow_and_update();
-        let snap = shared.read(|st| snapshot(st, &agent, v)).await;
-        tokio::select! {
-            r = tx.send(Ok(snap)) => if r.is_err() { break },
-            () = token.cancelled() => break,
+        let snap = shared.read(|st| snapshot(st, &agent)).await;
+        // A change elsewhere (another VPC, another provider) leaves this agent's state as it was:
+        // the agent would only re-apply the same state, so send nothing.
+        if sent.as_ref() != Some(&snap) {
+            let stamped = pb::DesiredState {
+                version: v,
+                ..snap.clone()
+            };
+            tokio::select! {
+                r = tx.send(Ok(stamped)) => if r.is_err() { break },
+                () = token.cancelled() => break,
+            }
+            sent = Some(snap);
         }
         tokio::select! {
             r = version.changed() => if r.is_err() { break },
@@ -75,3 +86,6 @@ async fn serve_watch(
     shared.unregister_agent(n).await;
     tracing::debug!(agent = %agent.agent_id, "agent disconnected");
 }
+
+#[cfg(test)]
+mod tests;

@@ -322,3 +322,6 @@ impl Filterable for &SecurityGroup {
         &self.tags
     }
 }
+
+#[cfg(test)]
+mod tests;

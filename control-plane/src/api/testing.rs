@@ -96,6 +96,37 @@ pub(crate) fn code(s: &tonic::Status) -> &str {
     plemu_proto::meta::aws_code(s).unwrap_or("")
 }
 
+/// Opens a Watch stream as a `role` agent named `agent_id` serving `vpc_ids` (empty: every VPC);
+/// `tunnel_address` matters for providers only.
+pub(crate) async fn watch(
+    s: &Server,
+    role: pb::AgentRole,
+    agent_id: &str,
+    tunnel_address: &str,
+    vpc_ids: &[&str],
+) -> tonic::Streaming<pb::DesiredState> {
+    let req = pb::WatchRequest {
+        role: role.into(),
+        agent_id: agent_id.into(),
+        tunnel_address: tunnel_address.into(),
+        vpc_ids: vpc_ids.iter().map(|v| v.to_string()).collect(),
+    };
+    s.agent().watch(req).await.expect("Watch").into_inner()
+}
+
+/// The next snapshot on a Watch stream.
+pub(crate) async fn next(w: &mut tonic::Streaming<pb::DesiredState>) -> pb::DesiredState {
+    w.message().await.expect("stream").expect("open stream")
+}
+
+/// A Describe* filter `name` with the single value `v`.
+pub(crate) fn filter(name: &str, v: &str) -> pb::Filter {
+    pb::Filter {
+        name: name.into(),
+        values: vec![v.into()],
+    }
+}
+
 /// Retries `f` until it returns `Some`, for at most about two seconds.
 pub(crate) async fn eventually<T, F: std::future::Future<Output = Option<T>>>(
     mut f: impl FnMut() -> F,

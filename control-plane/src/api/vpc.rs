@@ -72,9 +72,14 @@ pub(super) async fn modify_vpc_attribute(
     req: pb::ModifyVpcAttributeRequest,
 ) -> Result<pb::ModifyVpcAttributeResponse, ApiError> {
     if req.enable_dns_support.is_some() == req.enable_dns_hostnames.is_some() {
+        let given = if req.enable_dns_support.is_some() {
+            "Fields for multiple attribute types specified: enableDnsSupport, enableDnsHostnames."
+        } else {
+            "No attribute specified."
+        };
         return Err(ApiError::invalid(
             "InvalidParameterCombination",
-            "Fields for multiple attribute types specified: enableDnsSupport, enableDnsHostnames. Specify exactly one.",
+            format!("{given} Specify exactly one of enableDnsSupport, enableDnsHostnames."),
         ));
     }
     s.mutate(|res| {
@@ -133,7 +138,7 @@ pub(super) async fn create_subnet(
         ));
     }
     let tags = spec_tags(&req.tag_specifications, "subnet")?;
-    let subnet = s
+    let out = s
         .mutate(|res| {
             let vpc = visible_vpc(res, caller, &req.vpc_id)?;
             if !vpc.cidr.contains(&cidr) {
@@ -160,11 +165,11 @@ pub(super) async fn create_subnet(
                 az,
                 tags,
             };
-            res.subnets.insert(subnet.id.clone(), subnet.clone());
-            Ok(subnet)
+            let out = subnet_to_pb(res, &subnet);
+            res.subnets.insert(subnet.id.clone(), subnet);
+            Ok(out)
         })
         .await?;
-    let out = s.read(|st| subnet_to_pb(&st.res, &subnet)).await;
     Ok(pb::CreateSubnetResponse { subnet: Some(out) })
 }
 

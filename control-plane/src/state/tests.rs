@@ -1,6 +1,11 @@
+use std::time::Duration;
+
 use plemu_proto::pb;
 
+use super::Shared;
+use crate::Config;
 use crate::api::testing::*;
+use crate::model::{Owner, Vpc};
 
 #[tokio::test]
 async fn state_survives_a_restart() {
@@ -16,26 +21,9 @@ async fn state_survives_a_restart() {
         .into_inner()
         .vpc_endpoint
         .unwrap();
-    let consumer_view = |s: &Server| {
-        let mut agent = s.agent();
-        let vpc = vpc.clone();
-        async move {
-            let req = pb::WatchRequest {
-                role: pb::AgentRole::Consumer.into(),
-                agent_id: "c".into(),
-                vpc_ids: vec![vpc],
-                ..Default::default()
-            };
-            let mut w = agent.watch(req).await.unwrap().into_inner();
-            w.message()
-                .await
-                .unwrap()
-                .unwrap()
-                .consumer
-                .unwrap()
-                .endpoints
-                .remove(0)
-        }
+    let consumer_view = async |s: &Server| {
+        let mut w = watch(s, pb::AgentRole::Consumer, "c", "", &[&vpc]).await;
+        next(&mut w).await.consumer.unwrap().endpoints.remove(0)
     };
     let before = consumer_view(&s).await;
     s.stop().await;
@@ -75,23 +63,8 @@ async fn state_survives_a_restart() {
         .vpc_endpoint
         .unwrap();
     assert_ne!(e2.network_interface_ids, e.network_interface_ids);
-    let req = pb::WatchRequest {
-        role: pb::AgentRole::Consumer.into(),
-        agent_id: "all".into(),
-        ..Default::default()
-    };
-    let all = s
-        .agent()
-        .watch(req)
-        .await
-        .unwrap()
-        .into_inner()
-        .message()
-        .await
-        .unwrap()
-        .unwrap()
-        .consumer
-        .unwrap();
+    let mut w = watch(&s, pb::AgentRole::Consumer, "all", "", &[]).await;
+    let all = next(&mut w).await.consumer.unwrap();
     let mut binds: Vec<String> = all
         .endpoints
         .iter()
@@ -100,4 +73,41 @@ async fn state_survives_a_restart() {
     binds.sort();
     assert_eq!(binds, vec!["127.1.0.1", "127.1.0.2"]);
     s.stop().await;
+}
+
+/// A change whose request is dropped mid-commit (the client went away) still lands in memory and
+/// in the store together, so the next change's diff and a restart agree with what was stored.
+#[tokio::test]
+async fn a_mutation_dropped_mid_commit_lands_whole() {
+    const ID: &str = "vpc-0123456789abcdef0";
+    let dir = tempfile::tempdir().unwrap();
+    let config = || Config {
+        data_dir: dir.path().to_path_buf(),
+        provisioning_delay: Duration::ZERO,
+        ..Config::default()
+    };
+    let vpc = Vpc {
+        id: ID.into(),
+        owner: Owner {
+            account: PROVIDER.into(),
+            region: "us-east-1".into(),
+        },
+        cidr: "10.0.0.0/16".parse().unwrap(),
+        dhcp_options_id: "dopt-0123456789abcdef0".into(),
+        enable_dns_support: true,
+        enable_dns_hostnames: false,
+        tags: Vec::new(),
+    };
+    let shared = Shared::open(config()).await.unwrap();
+    // Polled once (it locks, builds the change, starts the commit), then dropped.
+    let change = shared.mutate(|res| {
+        res.vpcs.insert(ID.into(), vpc);
+        Ok(())
+    });
+    let _ = tokio::time::timeout(Duration::ZERO, change).await;
+    assert!(shared.read(|st| st.res.vpcs.contains_key(ID)).await);
+    shared.close().await;
+    let reopened = Shared::open(config()).await.unwrap();
+    assert!(reopened.read(|st| st.res.vpcs.contains_key(ID)).await);
+    reopened.close().await;
 }

@@ -129,23 +129,10 @@ async fn acceptance_watch_and_service_deletion() {
     let p = provider(&s, true).await;
     let (mut ec2, mut owner) = (s.ec2(CONSUMER), s.ec2(PROVIDER));
     let (vpc, subnet) = consumer_vpc(&s, "us-east-1b").await;
-    let mut watch = s
-        .agent()
-        .watch(pb::WatchRequest {
-            role: pb::AgentRole::Consumer.into(),
-            agent_id: "consumer-0".into(),
-            vpc_ids: vec![vpc.clone()],
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut watch = watch(&s, pb::AgentRole::Consumer, "consumer-0", "", &[&vpc]).await;
     assert!(
-        watch
-            .message()
+        next(&mut watch)
             .await
-            .unwrap()
-            .unwrap()
             .consumer
             .unwrap()
             .endpoints
@@ -199,7 +186,7 @@ async fn acceptance_watch_and_service_deletion() {
 
     // The consumer agent sees it appear, with its ENI and the service's listener port.
     let spec = loop {
-        let st = watch.message().await.unwrap().unwrap().consumer.unwrap();
+        let st = next(&mut watch).await.consumer.unwrap();
         if let Some(spec) = st.endpoints.into_iter().next() {
             break spec;
         }
@@ -214,19 +201,16 @@ async fn acceptance_watch_and_service_deletion() {
     assert_eq!(spec.dns_names[1].kind(), pb::DnsNameKind::Zonal);
 
     // A provider agent connecting shows up as the tunnel address.
-    let _provider = s
-        .agent()
-        .watch(pb::WatchRequest {
-            role: pb::AgentRole::Provider.into(),
-            agent_id: "provider-0".into(),
-            tunnel_address: "127.0.0.1:7000".into(),
-            vpc_ids: vec![p.vpc.clone()],
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let _provider = self::watch(
+        &s,
+        pb::AgentRole::Provider,
+        "provider-0",
+        "127.0.0.1:7000",
+        &[&p.vpc],
+    )
+    .await;
     loop {
-        let st = watch.message().await.unwrap().unwrap().consumer.unwrap();
+        let st = next(&mut watch).await.consumer.unwrap();
         if st.endpoints[0].provider_tunnel_address == "127.0.0.1:7000" {
             break;
         }
@@ -235,10 +219,7 @@ async fn acceptance_watch_and_service_deletion() {
     // Owner's view, accept, then pending -> available.
     let conns = owner
         .describe_vpc_endpoint_connections(pb::DescribeVpcEndpointConnectionsRequest {
-            filters: vec![pb::Filter {
-                name: "vpc-endpoint-state".into(),
-                values: vec!["pendingAcceptance".into()],
-            }],
+            filters: vec![filter("vpc-endpoint-state", "pendingAcceptance")],
         })
         .await
         .unwrap()
@@ -329,10 +310,7 @@ async fn acceptance_watch_and_service_deletion() {
 
     // Deleting the endpoint: gone, and a second delete is an unsuccessful item.
     let f = pb::DescribeVpcEndpointsRequest {
-        filters: vec![pb::Filter {
-            name: "tag:app".into(),
-            values: vec!["redis".into()],
-        }],
+        filters: vec![filter("tag:app", "redis")],
         ..Default::default()
     };
     assert_eq!(

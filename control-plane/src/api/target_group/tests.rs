@@ -223,18 +223,15 @@ async fn target_groups_targets_and_health() {
     assert_eq!(h[0].target_health.as_ref().unwrap().state, "healthy");
 
     // The provider's watch: the group's targets; deregistered ones leave it at once and drain.
-    let mut watch = s
-        .agent()
-        .watch(pb::WatchRequest {
-            role: pb::AgentRole::Provider.into(),
-            agent_id: "provider-0".into(),
-            tunnel_address: "127.0.0.1:1".into(),
-            vpc_ids: vec![vpc.clone()],
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let snap = watch.message().await.unwrap().unwrap().provider.unwrap();
+    let mut watch = watch(
+        &s,
+        pb::AgentRole::Provider,
+        "provider-0",
+        "127.0.0.1:1",
+        &[&vpc],
+    )
+    .await;
+    let snap = next(&mut watch).await.provider.unwrap();
     let spec = snap
         .target_groups
         .iter()
@@ -251,7 +248,7 @@ async fn target_groups_targets_and_health() {
     .await
     .unwrap();
     let spec = loop {
-        let snap = watch.message().await.unwrap().unwrap().provider.unwrap();
+        let snap = next(&mut watch).await.provider.unwrap();
         let spec = snap
             .target_groups
             .into_iter()

@@ -67,10 +67,7 @@ async fn services_permissions_and_the_consumer_view() {
         "InvalidVpcEndpointServiceId.NotFound"
     );
     let f = pb::DescribeVpcEndpointServiceConfigurationsRequest {
-        filters: vec![pb::Filter {
-            name: "service-name".into(),
-            values: vec![p.service_name.clone()],
-        }],
+        filters: vec![filter("service-name", &p.service_name)],
         ..Default::default()
     };
     assert_eq!(

@@ -1,0 +1,76 @@
+use plemu_proto::pb;
+use plemu_proto::pb::AgentRole::{Consumer, Provider};
+
+use crate::api::testing::*;
+
+#[tokio::test]
+async fn an_agent_must_give_its_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let e = s
+        .agent()
+        .watch(pb::WatchRequest {
+            agent_id: "nobody".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "InvalidParameterValue");
+    s.stop().await;
+}
+
+/// Changes that leave an agent's state as it was send it nothing; the next snapshot it gets is
+/// the one that concerns it.
+#[tokio::test]
+async fn only_changes_that_concern_an_agent_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let p = provider(&s, false).await;
+    let (vpc, subnet) = consumer_vpc(&s, "us-east-1a").await;
+    let mut consumer = watch(&s, Consumer, "consumer-0", "", &[&vpc]).await;
+    let first = next(&mut consumer).await;
+    assert!(first.consumer.unwrap().endpoints.is_empty());
+
+    // Another VPC (and its default group), and a provider agent while no endpoint needs one.
+    let mut ec2 = s.ec2(CONSUMER);
+    self::vpc(&mut ec2, "10.2.0.0/16").await;
+    let mut provider = watch(&s, Provider, "provider-0", "127.0.0.1:7000", &[&p.vpc]).await;
+    let before = next(&mut provider).await.provider.unwrap();
+    assert!(before.endpoints.is_empty());
+
+    let e = ec2
+        .create_vpc_endpoint(endpoint_request(&p.service_name, &vpc, &subnet))
+        .await
+        .unwrap()
+        .into_inner()
+        .vpc_endpoint
+        .unwrap();
+    let snap = next(&mut consumer).await;
+    assert!(snap.version > first.version + 1, "{}", snap.version);
+    let st = snap.consumer.unwrap();
+    assert_eq!(st.endpoints[0].vpc_endpoint_id, e.vpc_endpoint_id);
+    assert_eq!(st.endpoints[0].provider_tunnel_address, "127.0.0.1:7000");
+    // The consumer VPC's default group: its own members, i.e. the endpoint's ENI.
+    let default = &st.security_groups[0];
+    assert_eq!(default.vpc_id, vpc);
+    assert_eq!(default.member_addresses, vec!["10.1.1.4"]);
+    assert_eq!(
+        default.ingress[0].source_group_ids,
+        vec![default.group_id.clone()]
+    );
+
+    // The provider agent is granted the endpoint, with the credential the consumer presents.
+    let grant = next(&mut provider)
+        .await
+        .provider
+        .unwrap()
+        .endpoints
+        .remove(0);
+    assert_eq!(
+        (grant.vpc_endpoint_id.as_str(), grant.service_id.as_str()),
+        (e.vpc_endpoint_id.as_str(), p.service_id.as_str())
+    );
+    assert_eq!(grant.credential, st.endpoints[0].credential);
+    assert_eq!(grant.load_balancer_arns, vec![p.lb_arn.clone()]);
+    s.stop().await;
+}
