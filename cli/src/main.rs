@@ -5,11 +5,13 @@
 //! # Layout
 //! - `up.rs`: `plemu up`, the all-in-one process.
 //! - `roles.rs`: `plemu control-plane|provider|consumer`, one role per process.
+//! - `docker.rs`: `plemu up --docker` (VPCs as Docker networks) and `plemu clean`.
 //! - `resolve.rs`: `plemu resolve`, a name looked up through plemu's DNS server.
 //! - `client.rs`, `client/`: the AWS-CLI-shaped verbs.
 //! - `shutdown.rs`: signals and the grace period, the only place that handles them.
 
 mod client;
+mod docker;
 mod resolve;
 mod roles;
 mod shutdown;
@@ -56,6 +58,8 @@ enum Command {
     Provider(roles::ProviderArgs),
     /// Run only a consumer agent: the interface endpoints and DNS of some VPCs (for containers).
     Consumer(roles::ConsumerArgs),
+    /// Remove the Docker containers and networks `plemu up --docker` created.
+    Clean(docker::CleanArgs),
     /// Resolve a name through plemu's DNS server and print its addresses, one a line.
     Resolve(resolve::ResolveArgs),
     /// EC2 actions: VPCs, subnets, security groups, endpoint services and interface endpoints.
@@ -106,6 +110,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Provider(args) => roles::provider(args).await,
         Command::Consumer(args) => roles::consumer(args).await,
         Command::Resolve(args) => resolve::run(args).await,
+        Command::Clean(args) => docker::clean(args).await,
         Command::Ec2(cmd) => return print_call(client::run_ec2(&conn, cmd).await),
         Command::Elbv2(cmd) => return print_call(client::run_elbv2(&conn, cmd).await),
     };

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use plemu_proto::address_map::AddressMap;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -70,6 +71,13 @@ pub struct ProviderArgs {
     /// VPCs this agent serves (repeat the flag); none means every VPC.
     #[arg(long = "vpc-id", env = "PLEMU_VPC_IDS", value_delimiter = ',')]
     pub vpc_ids: Vec<String>,
+    /// Load balancers this agent serves (repeat the flag); none means every one in its VPCs.
+    #[arg(long = "load-balancer-arn", env = "PLEMU_LOAD_BALANCER_ARNS", value_delimiter = ',')]
+    pub load_balancer_arns: Vec<String>,
+    /// REAL=MODELLED: the VPC is a network whose subnet REAL stands for its CIDR block MODELLED
+    /// (Docker); a target registered by a modelled IP is dialled at its real one.
+    #[arg(long, env = "PLEMU_ADDRESS_MAP")]
+    pub address_map: Option<AddressMap>,
 }
 
 /// Arguments of `plemu consumer`.
@@ -87,9 +95,18 @@ pub struct ConsumerArgs {
     /// VPCs this agent serves (repeat the flag); none means every VPC.
     #[arg(long = "vpc-id", env = "PLEMU_VPC_IDS", value_delimiter = ',')]
     pub vpc_ids: Vec<String>,
+    /// Endpoint network interfaces whose listeners this agent runs (repeat the flag); none means
+    /// every ENI of its VPCs.
+    #[arg(long = "eni-id", env = "PLEMU_ENI_IDS", value_delimiter = ',')]
+    pub eni_ids: Vec<String>,
     /// Listen on the ENIs' modelled addresses (containers) instead of per-ENI loopback addresses.
-    #[arg(long, env = "PLEMU_BIND_MODELLED")]
+    #[arg(long, env = "PLEMU_BIND_MODELLED", conflicts_with = "address_map")]
     pub bind_modelled: bool,
+    /// REAL=MODELLED: the VPC is a network whose subnet REAL stands for its CIDR block MODELLED
+    /// (Docker). Listeners bind the real image of each ENI's address, and security groups judge
+    /// a client by the modelled image of its real address.
+    #[arg(long, env = "PLEMU_ADDRESS_MAP", conflicts_with_all = ["client_address", "client_peer_address"])]
+    pub address_map: Option<AddressMap>,
     /// Evaluate security groups on this client address instead of a host of the ENI's subnet.
     #[arg(long, conflicts_with = "client_peer_address")]
     pub client_address: Option<Ipv4Addr>,
@@ -138,6 +155,8 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
         agent_id: args.agent_id,
         advertise_address: args.advertise,
         vpc_ids: args.vpc_ids,
+        load_balancer_arns: args.load_balancer_arns,
+        address_map: args.address_map,
     };
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -171,15 +190,17 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
         control_plane: args.control_plane,
         agent_id: args.agent_id,
         vpc_ids: args.vpc_ids,
-        bind: if args.bind_modelled {
-            plemu_consumer::BindMode::Modelled
-        } else {
-            plemu_consumer::BindMode::Loopback
+        eni_ids: args.eni_ids,
+        bind: match (args.address_map, args.bind_modelled) {
+            (Some(map), _) => plemu_consumer::BindMode::Mapped(map),
+            (None, true) => plemu_consumer::BindMode::Modelled,
+            (None, false) => plemu_consumer::BindMode::Loopback,
         },
-        client_address: match (args.client_address, args.client_peer_address) {
-            (Some(a), _) => plemu_consumer::ClientAddress::Fixed(a),
-            (None, true) => plemu_consumer::ClientAddress::Peer,
-            (None, false) => plemu_consumer::ClientAddress::SubnetHost,
+        client_address: match (args.address_map, args.client_address, args.client_peer_address) {
+            (Some(map), _, _) => plemu_consumer::ClientAddress::Mapped(map),
+            (None, Some(a), _) => plemu_consumer::ClientAddress::Fixed(a),
+            (None, None, true) => plemu_consumer::ClientAddress::Peer,
+            (None, None, false) => plemu_consumer::ClientAddress::SubnetHost,
         },
         ..plemu_consumer::Config::default()
     };

@@ -29,6 +29,8 @@ pub struct UpArgs {
     /// Default: the last usable address of the endpoint ENI's subnet (a host inside the consumer VPC).
     #[arg(long)]
     pub client_address: Option<Ipv4Addr>,
+    #[command(flatten)]
+    pub docker: crate::docker::DockerArgs,
 }
 
 /// Runs everything until Ctrl-C or SIGTERM.
@@ -37,6 +39,9 @@ pub struct UpArgs {
 /// When an address cannot be bound, the store cannot be opened, or a part fails.
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     shutdown::init_tracing();
+    if args.docker.docker {
+        return crate::docker::up(args).await;
+    }
     let api = TcpListener::bind(args.api)
         .await
         .with_context(|| format!("cannot listen for the API on {}", args.api))?;
@@ -72,6 +77,8 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         agent_id: "provider-0".into(),
         advertise_address: None,
         vpc_ids: Vec::new(),
+        load_balancer_arns: Vec::new(),
+        address_map: None,
     };
     let t = token.child_token();
     tasks.spawn(async move {

@@ -103,6 +103,7 @@ impl Agent {
             agent_id: self.settings.agent_id.clone(),
             tunnel_address: String::new(),
             vpc_ids: self.settings.vpc_ids.clone(),
+            ..Default::default()
         };
         let mut stream = match AgentClient::new(channel).watch(request).await {
             Ok(r) => r.into_inner(),
@@ -125,7 +126,7 @@ impl Agent {
     fn apply(&self, state: DesiredState, listeners: &mut Listeners) {
         let consumer = state.consumer.unwrap_or_default();
         let snapshot = Snapshot::from_state(&consumer);
-        let wanted = listener::wanted(&snapshot, self.settings.bind);
+        let wanted = listener::wanted(&snapshot, self.settings.bind, &self.settings.eni_ids);
         let providers: HashSet<String> = consumer
             .endpoints
             .iter()

@@ -5,6 +5,7 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use ipnet::Ipv4Net;
+use plemu_proto::address_map::AddressMap;
 use tonic::transport::Endpoint;
 
 use crate::Error;
@@ -31,6 +32,9 @@ pub struct Config {
     pub agent_id: String,
     /// VPCs served; empty = all.
     pub vpc_ids: Vec<String>,
+    /// Endpoint network interfaces served (one container per ENI in Docker); empty = every ENI
+    /// of the VPCs served.
+    pub eni_ids: Vec<String>,
     /// Which address each ENI listener binds.
     pub bind: BindMode,
     /// Which address a client is taken to have when security groups are evaluated.
@@ -47,6 +51,9 @@ pub enum BindMode {
     Loopback,
     /// `EniSpec.private_ip_address` (containers: the real address is the modelled one).
     Modelled,
+    /// The real address of `EniSpec.private_ip_address` under this map (a container on a Docker
+    /// network whose subnet stands for the VPC's CIDR block).
+    Mapped(AddressMap),
 }
 
 /// Which address a client is taken to have when security groups are evaluated.
@@ -60,6 +67,8 @@ pub enum ClientAddress {
     Fixed(Ipv4Addr),
     /// The real peer address (containers).
     Peer,
+    /// The real peer address translated by this map (a Docker network standing for the VPC).
+    Mapped(AddressMap),
 }
 
 /// The validated configuration the agent runs with.
@@ -71,6 +80,8 @@ pub(crate) struct Settings {
     pub agent_id: String,
     /// Sent in every Watch request; empty = all VPCs.
     pub vpc_ids: Vec<String>,
+    /// ENIs whose listeners this agent runs; empty = all.
+    pub eni_ids: Vec<String>,
     /// Which ENI address listeners bind and DNS answers.
     pub bind: BindMode,
     /// How a client's modelled address is found.
@@ -87,6 +98,7 @@ impl Default for Config {
             control_plane: DEFAULT_CONTROL_PLANE.to_string(),
             agent_id: DEFAULT_AGENT_ID.to_string(),
             vpc_ids: Vec::new(),
+            eni_ids: Vec::new(),
             bind: BindMode::default(),
             client_address: ClientAddress::default(),
             tunnel_connections: DEFAULT_TUNNEL_CONNECTIONS,
@@ -119,6 +131,7 @@ impl Config {
                     control_plane,
                     agent_id: self.agent_id,
                     vpc_ids: self.vpc_ids,
+                    eni_ids: self.eni_ids,
                     bind: self.bind,
                     client_address: self.client_address,
                     tunnel_connections,
@@ -137,12 +150,13 @@ impl ClientAddress {
     pub(crate) fn modelled(self, subnet_cidr: &str, peer: IpAddr) -> Result<Ipv4Addr, String> {
         match self {
             Self::Fixed(a) => Ok(a),
-            Self::Peer => match peer {
-                IpAddr::V4(a) => Ok(a),
-                IpAddr::V6(a) => a
-                    .to_ipv4_mapped()
-                    .ok_or_else(|| format!("peer address {a} is not IPv4")),
-            },
+            Self::Peer => peer_v4(peer),
+            Self::Mapped(map) => {
+                let real = peer_v4(peer)?;
+                map.to_modelled(real).ok_or_else(|| {
+                    format!("peer address {real} is outside the VPC's network {}", map.real())
+                })
+            }
             Self::SubnetHost => {
                 let net: Ipv4Net = subnet_cidr
                     .parse()
@@ -150,6 +164,16 @@ impl ClientAddress {
                 Ok(last_usable(net))
             }
         }
+    }
+}
+
+/// `peer` as IPv4 (an IPv4-mapped IPv6 address counts).
+fn peer_v4(peer: IpAddr) -> Result<Ipv4Addr, String> {
+    match peer {
+        IpAddr::V4(a) => Ok(a),
+        IpAddr::V6(a) => a
+            .to_ipv4_mapped()
+            .ok_or_else(|| format!("peer address {a} is not IPv4")),
     }
 }
 
@@ -216,6 +240,18 @@ mod tests {
                 Ok(Ipv4Addr::new(10, 2, 0, 5)),
             ),
             (ClientAddress::Peer, "", "::1".parse().unwrap(), Err(())),
+            (
+                ClientAddress::Mapped("10.96.0.0/16=10.1.0.0/16".parse().unwrap()),
+                "",
+                "10.96.3.9".parse().unwrap(),
+                Ok(Ipv4Addr::new(10, 1, 3, 9)),
+            ),
+            (
+                ClientAddress::Mapped("10.96.0.0/16=10.1.0.0/16".parse().unwrap()),
+                "",
+                "10.97.0.1".parse().unwrap(),
+                Err(()),
+            ),
         ];
         for (mode, cidr, peer, want) in cases {
             let got = mode.modelled(cidr, *peer).map_err(|_| ());

@@ -84,21 +84,47 @@ impl ControlPlane {
         listener: tokio::net::TcpListener,
         shutdown: CancellationToken,
     ) -> Result<(), Error> {
+        self.serve_with_agents(listener, None, shutdown).await
+    }
+
+    /// As [`ControlPlane::serve`], and the Agent service alone on `agents` too: the address agent
+    /// containers dial on their backbone network, apart from the API.
+    ///
+    /// # Errors
+    /// When either gRPC server fails.
+    pub async fn serve_with_agents(
+        self,
+        listener: tokio::net::TcpListener,
+        agents: Option<tokio::net::TcpListener>,
+        shutdown: CancellationToken,
+    ) -> Result<(), Error> {
         let api = api::Api {
             shared: self.shared.clone(),
         };
         let internal = self.shared.shutdown_token().clone();
+        let stopping = shutdown.clone();
         let signal = async move {
-            shutdown.cancelled().await;
+            stopping.cancelled().await;
             // Watch streams never end by themselves: end them so that the server can drain.
             internal.cancel();
         };
-        let result = tonic::transport::Server::builder()
+        let agents_server = agents.map(|listener| {
+            tonic::transport::Server::builder()
+                .add_service(pb::agent_server::AgentServer::new(api.clone()))
+                .serve_with_incoming_shutdown(
+                    TcpListenerStream::new(listener),
+                    shutdown.clone().cancelled_owned(),
+                )
+        });
+        let api_server = tonic::transport::Server::builder()
             .add_service(pb::ec2_server::Ec2Server::new(api.clone()))
             .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()))
             .add_service(pb::agent_server::AgentServer::new(api))
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal)
-            .await;
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+        let result = match agents_server {
+            Some(agents) => tokio::try_join!(api_server, agents).map(|_| ()),
+            None => api_server.await,
+        };
         self.shared.close().await;
         Ok(result?)
     }

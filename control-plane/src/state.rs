@@ -34,12 +34,20 @@ pub(crate) struct AgentInfo {
     pub tunnel_address: String,
     /// Empty: every VPC.
     pub vpc_ids: Vec<String>,
+    /// Providers only; empty: every load balancer of the VPCs served.
+    pub load_balancer_arns: Vec<String>,
 }
 
 impl AgentInfo {
     /// Whether this agent serves `vpc_id`.
     pub fn serves(&self, vpc_id: &str) -> bool {
         self.vpc_ids.is_empty() || self.vpc_ids.iter().any(|v| v == vpc_id)
+    }
+
+    /// Whether this agent serves the load balancer `arn` in `vpc_id`.
+    pub fn serves_lb(&self, arn: &str, vpc_id: &str) -> bool {
+        self.serves(vpc_id)
+            && (self.load_balancer_arns.is_empty() || self.load_balancer_arns.iter().any(|a| a == arn))
     }
 }
 

@@ -11,9 +11,35 @@ pub(crate) fn snapshot(st: &State, agent: &AgentInfo) -> pb::DesiredState {
     let mut out = pb::DesiredState::default();
     match agent.role {
         pb::AgentRole::Provider => out.provider = Some(provider(st, agent)),
+        pb::AgentRole::Orchestrator => out.topology = Some(topology(st)),
         _ => out.consumer = Some(consumer(st, agent)),
     }
     out
+}
+
+/// Everything the Docker backend makes networks and containers of.
+fn topology(st: &State) -> pb::TopologyState {
+    let res = &st.res;
+    let every = AgentInfo {
+        role: pb::AgentRole::Orchestrator,
+        agent_id: String::new(),
+        tunnel_address: String::new(),
+        vpc_ids: Vec::new(),
+        load_balancer_arns: Vec::new(),
+    };
+    pb::TopologyState {
+        vpcs: res
+            .vpcs
+            .values()
+            .map(|v| pb::VpcSpec {
+                vpc_id: v.id.clone(),
+                cidr_block: v.cidr.to_string(),
+                owner_id: v.owner.account.clone(),
+            })
+            .collect(),
+        endpoints: res.endpoints.values().map(|e| endpoint_spec(st, e)).collect(),
+        load_balancers: provider(st, &every).load_balancers,
+    }
 }
 
 fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
@@ -21,7 +47,7 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
     let lbs: Vec<_> = res
         .load_balancers
         .values()
-        .filter(|l| agent.serves(&l.vpc_id))
+        .filter(|l| agent.serves_lb(&l.arn, &l.vpc_id))
         .collect();
     let load_balancers = lbs
         .iter()
@@ -55,7 +81,14 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
     let target_groups = res
         .target_groups
         .values()
-        .filter(|t| agent.serves(&t.vpc_id))
+        .filter(|t| {
+            agent.serves(&t.vpc_id)
+                && (agent.load_balancer_arns.is_empty()
+                    || res
+                        .listeners
+                        .values()
+                        .any(|l| l.tg_arn == t.arn && lbs.iter().any(|b| b.arn == l.lb_arn)))
+        })
         .map(|t| {
             let hc = &t.health_check;
             pb::TargetGroupSpec {
@@ -167,16 +200,16 @@ fn endpoint_spec(st: &State, e: &Endpoint) -> pb::EndpointSpec {
     let res = &st.res;
     let svc = res.services.get(&e.service_id);
     let nlbs = svc.map(|v| v.nlb_arns.as_slice()).unwrap_or_default();
-    let provider_vpc = nlbs
+    let provider_tunnel_address = nlbs
         .first()
         .and_then(|a| res.load_balancers.get(a))
-        .map(|l| l.vpc_id.as_str());
-    let provider_tunnel_address = provider_vpc
-        .and_then(|vpc| {
+        .and_then(|lb| {
             let mut providers: Vec<_> = st
                 .agents
                 .iter()
-                .filter(|(_, a)| a.role == pb::AgentRole::Provider && a.serves(vpc))
+                .filter(|(_, a)| {
+                    a.role == pb::AgentRole::Provider && a.serves_lb(&lb.arn, &lb.vpc_id)
+                })
                 .collect();
             providers.sort_by_key(|(n, _)| **n);
             providers.first().map(|(_, a)| a.tunnel_address.clone())

@@ -4,12 +4,14 @@
 //! - [`pb`]: the generated messages and services (`proto/plemu/v1/*.proto`):
 //!   `Ec2` and `Elbv2` (the AWS-shaped API), `Agent` (watch streams and health
 //!   reports), `Tunnel` (one stream per TCP flow).
+//! - [`address_map`]: a VPC's modelled addresses onto a real network's (Docker).
 //! - [`ids`]: AWS resource ids (`vpc-` + 17 hex, …) and ARNs, checked once.
 //! - [`meta`]: the metadata that carries account, region and AWS error codes.
 //! - [`tunnel`]: the pump between a TCP socket and a tunnel stream, with
 //!   half-close and reset, used by both agents.
 #![warn(missing_docs)]
 
+pub mod address_map;
 pub mod ids;
 pub mod json;
 pub mod meta;

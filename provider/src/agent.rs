@@ -60,12 +60,13 @@ pub struct Agent {
 
 impl Agent {
     /// The Watch request of a provider agent.
-    pub fn watch_request(agent_id: &str, tunnel_address: &str, vpc_ids: &[String]) -> WatchRequest {
+    pub fn watch_request(config: &crate::Config, tunnel_address: &str) -> WatchRequest {
         WatchRequest {
             role: AgentRole::Provider.into(),
-            agent_id: agent_id.into(),
+            agent_id: config.agent_id.clone(),
             tunnel_address: tunnel_address.into(),
-            vpc_ids: vpc_ids.to_vec(),
+            vpc_ids: config.vpc_ids.clone(),
+            load_balancer_arns: config.load_balancer_arns.clone(),
         }
     }
 

@@ -55,6 +55,12 @@ pub struct Config {
     pub advertise_address: Option<String>,
     /// VPCs served; empty = all.
     pub vpc_ids: Vec<String>,
+    /// Load balancers served (one container per load balancer in Docker); empty = every one in
+    /// the VPCs served.
+    pub load_balancer_arns: Vec<String>,
+    /// Where targets really are when the VPC is a Docker network whose subnet differs from its
+    /// CIDR block: a registered IP is dialled at its real address. None: as registered.
+    pub address_map: Option<plemu_proto::address_map::AddressMap>,
 }
 
 /// Runs until `shutdown` is cancelled: keeps a Watch stream to the control plane (reconnecting with backoff
@@ -91,7 +97,7 @@ pub async fn run(
     let tracker = TaskTracker::new();
     let routes = Arc::new(Routes::new());
     let health = Arc::new(HealthTable::new());
-    let dialer = Arc::new(Dialer::from_system());
+    let dialer = Arc::new(Dialer::from_system().with_address_map(config.address_map));
 
     tracker.spawn(health::report::run(
         client.clone(),
@@ -101,7 +107,7 @@ pub async fn run(
     ));
     let agent = Agent {
         client,
-        request: Agent::watch_request(&config.agent_id, &tunnel_address, &config.vpc_ids),
+        request: Agent::watch_request(&config, &tunnel_address),
         routes: routes.clone(),
         health: health.clone(),
         supervisor: Supervisor::new(

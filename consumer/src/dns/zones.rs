@@ -101,8 +101,8 @@ fn vpce_domain() -> Name {
 }
 
 /// The names of every endpoint in `state`. ENI addresses are the bind
-/// addresses in [`BindMode::Loopback`] and the modelled ones in
-/// [`BindMode::Modelled`]. When two endpoints claim one name, the endpoint
+/// addresses in [`BindMode::Loopback`], the modelled ones in
+/// [`BindMode::Modelled`] and their real ones in [`BindMode::Mapped`]. When two endpoints claim one name, the endpoint
 /// with the lower id keeps it.
 pub(crate) fn build(state: &ConsumerState, bind: BindMode) -> HashMap<LowerName, NameData> {
     let mut endpoints: Vec<&EndpointSpec> = state.endpoints.iter().collect();
@@ -161,11 +161,11 @@ fn addresses(endpoint: &EndpointSpec, bind: BindMode, zone: Option<&str>) -> Vec
 
 /// The address of `eni` that clients use in this bind mode.
 pub(crate) fn eni_address(eni: &EniSpec, bind: BindMode) -> Option<Ipv4Addr> {
-    let raw = match bind {
-        BindMode::Loopback => &eni.bind_address,
-        BindMode::Modelled => &eni.private_ip_address,
-    };
-    raw.parse().ok()
+    match bind {
+        BindMode::Loopback => eni.bind_address.parse().ok(),
+        BindMode::Modelled => eni.private_ip_address.parse().ok(),
+        BindMode::Mapped(map) => map.to_real(eni.private_ip_address.parse().ok()?),
+    }
 }
 
 /// `name` as a fully qualified name, or `None` (logged) when it is not a valid name.

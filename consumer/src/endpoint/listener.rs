@@ -50,12 +50,16 @@ pub(crate) struct Listeners {
 }
 
 /// The listeners `snapshot` asks for: every service port on every ENI of every
-/// endpoint, at the address `bind` selects. ENIs without a usable address and
-/// invalid ports are logged and left out.
-pub(crate) fn wanted(snapshot: &Snapshot, bind: BindMode) -> Vec<ListenerSpec> {
+/// endpoint (only those in `eni_ids` unless it is empty), at the address `bind`
+/// selects. ENIs without a usable address and invalid ports are logged and left out.
+pub(crate) fn wanted(snapshot: &Snapshot, bind: BindMode, eni_ids: &[String]) -> Vec<ListenerSpec> {
     let mut out = Vec::new();
     for endpoint in snapshot.endpoints.values() {
-        for eni in &endpoint.network_interfaces {
+        let served = endpoint
+            .network_interfaces
+            .iter()
+            .filter(|n| eni_ids.is_empty() || eni_ids.contains(&n.network_interface_id));
+        for eni in served {
             let Some(ip) = eni_address(eni, bind) else {
                 error!(vpce = %endpoint.vpc_endpoint_id, eni = %eni.network_interface_id, ?bind,
                     bind_address = %eni.bind_address, private_ip = %eni.private_ip_address,

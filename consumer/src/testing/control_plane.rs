@@ -98,6 +98,7 @@ impl FakeControlPlane {
                 version,
                 provider: None,
                 consumer: Some(consumer),
+                topology: None,
             });
         });
     }

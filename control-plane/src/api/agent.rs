@@ -23,7 +23,7 @@ impl pb::agent_server::Agent for Api {
         if role == pb::AgentRole::Unspecified {
             return Err(ApiError::invalid(
                 "InvalidParameterValue",
-                "An agent must say whether it is a provider or a consumer",
+                "An agent must say whether it is a provider, a consumer or an orchestrator",
             )
             .into());
         }
@@ -32,6 +32,7 @@ impl pb::agent_server::Agent for Api {
             agent_id: req.agent_id,
             tunnel_address: req.tunnel_address,
             vpc_ids: req.vpc_ids,
+            load_balancer_arns: req.load_balancer_arns,
         };
         let (tx, rx) = mpsc::channel(2);
         let shared = self.shared.clone();

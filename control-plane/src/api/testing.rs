@@ -110,6 +110,7 @@ pub(crate) async fn watch(
         agent_id: agent_id.into(),
         tunnel_address: tunnel_address.into(),
         vpc_ids: vpc_ids.iter().map(|v| v.to_string()).collect(),
+        ..Default::default()
     };
     s.agent().watch(req).await.expect("Watch").into_inner()
 }

@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use hickory_resolver::TokioResolver;
+use plemu_proto::address_map::AddressMap;
 use plemu_proto::pb::{TargetGroupSpec, TargetSpec};
 use tokio::net::TcpStream;
 
@@ -29,6 +30,8 @@ pub struct Dialer {
     /// The system resolver; `None` when the system configuration could not be read, in which
     /// case only IP ids and `localhost` can be dialled.
     resolver: Option<TokioResolver>,
+    /// Modelled target IPs to real ones (a VPC standing as a Docker network); None: identity.
+    address_map: Option<AddressMap>,
 }
 
 // === impl Dialer ===
@@ -44,12 +47,27 @@ impl Dialer {
                 None
             }
         };
-        Self { resolver }
+        Self {
+            resolver,
+            address_map: None,
+        }
     }
 
     /// A dialer that sends no DNS queries: IP ids and `localhost` only.
     pub fn without_dns() -> Self {
-        Self { resolver: None }
+        Self {
+            resolver: None,
+            address_map: None,
+        }
+    }
+
+    /// The same dialer, dialling a registered IP inside `map`'s modelled block at its real address.
+    #[must_use]
+    pub fn with_address_map(self, map: Option<AddressMap>) -> Self {
+        Self {
+            address_map: map,
+            ..self
+        }
     }
 
     /// The socket address of target `id` on `port`.
@@ -58,7 +76,11 @@ impl Dialer {
     /// [`DialError::Resolve`] or [`DialError::NoAddress`] when a host name does not resolve.
     pub async fn resolve(&self, id: &str, port: u16) -> Result<SocketAddr, DialError> {
         if let Ok(ip) = id.parse::<IpAddr>() {
-            return Ok(SocketAddr::new(ip, port));
+            let real = match (ip, &self.address_map) {
+                (IpAddr::V4(v4), Some(map)) => map.to_real(v4).map_or(ip, IpAddr::V4),
+                _ => ip,
+            };
+            return Ok(SocketAddr::new(real, port));
         }
         let is_localhost = id.trim_end_matches('.').eq_ignore_ascii_case("localhost");
         let Some(resolver) = &self.resolver else {
@@ -121,6 +143,7 @@ impl std::fmt::Debug for Dialer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dialer")
             .field("dns", &self.resolver.is_some())
+            .field("address_map", &self.address_map)
             .finish()
     }
 }
@@ -141,6 +164,21 @@ mod tests {
                 listener.accept().await.unwrap();
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_modelled_ip_is_dialled_at_its_real_address() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let map = "127.0.0.0/8=10.0.0.0/8".parse().unwrap();
+        let dialer = Dialer::without_dns().with_address_map(Some(map));
+        let s = dialer.dial("10.0.0.1", port, DIAL_TIMEOUT).await.unwrap();
+        assert_eq!(s.peer_addr().unwrap(), listener.local_addr().unwrap());
+        // Outside the modelled block an IP is dialled as registered.
+        assert_eq!(
+            dialer.resolve("127.0.0.1", port).await.unwrap(),
+            listener.local_addr().unwrap()
+        );
     }
 
     #[tokio::test]

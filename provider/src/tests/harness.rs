@@ -111,6 +111,8 @@ impl Harness {
             agent_id: "provider-0".into(),
             advertise_address: None,
             vpc_ids: vec![],
+            load_balancer_arns: vec![],
+            address_map: None,
         };
         let task = tokio::spawn(run(config, listener, shutdown.clone()));
         Self {

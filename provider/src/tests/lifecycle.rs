@@ -51,6 +51,8 @@ async fn bad_control_plane_url_is_an_error() {
         agent_id: "provider-0".into(),
         advertise_address: Some("provider:7000".into()),
         vpc_ids: vec![],
+        load_balancer_arns: vec![],
+        address_map: None,
     };
     let err = run(config, listener, CancellationToken::new())
         .await

@@ -218,7 +218,7 @@ fn listeners_wanted_per_eni_and_port() {
         security_groups: Vec::new(),
     };
     let addrs = |state: &ConsumerState, bind| -> Vec<String> {
-        wanted(&Snapshot::from_state(state), bind)
+        wanted(&Snapshot::from_state(state), bind, &[])
             .into_iter()
             .map(|s| format!("{} {}", s.key.eni_id, s.key.addr))
             .collect()
@@ -232,6 +232,23 @@ fn listeners_wanted_per_eni_and_port() {
         ]
     );
     assert_eq!(addrs(&state, BindMode::Modelled).len(), 4);
+    // In Docker each ENI's container serves that ENI alone, at the real image of its address.
+    let map = "10.201.0.0/16=10.1.0.0/16".parse().unwrap();
+    let one: Vec<String> = wanted(
+        &Snapshot::from_state(&state),
+        BindMode::Mapped(map),
+        &["eni-0000000000000000b".to_string()],
+    )
+    .into_iter()
+    .map(|s| format!("{} {}", s.key.eni_id, s.key.addr))
+    .collect();
+    assert_eq!(
+        one,
+        [
+            "eni-0000000000000000b 10.201.2.41:6379",
+            "eni-0000000000000000b 10.201.2.41:6380"
+        ]
+    );
     state.endpoints.clear();
     assert!(addrs(&state, BindMode::Loopback).is_empty());
 }
