@@ -25,7 +25,11 @@ pub struct DockerArgs {
     pub docker_image: String,
     /// Where a VPC network's subnet comes from when the VPC's own CIDR block is taken (two VPCs
     /// with 10.0.0.0/16, say).
-    #[arg(long, env = "PLEMU_DOCKER_ADDRESS_POOL", default_value = "10.96.0.0/11")]
+    #[arg(
+        long,
+        env = "PLEMU_DOCKER_ADDRESS_POOL",
+        default_value = "10.96.0.0/11"
+    )]
     pub docker_address_pool: ipnet::Ipv4Net,
     /// Port agents dial the control plane on, on their backbone network.
     #[arg(long, env = "PLEMU_DOCKER_AGENT_PORT", default_value_t = 4598)]
@@ -78,10 +82,19 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let backbone = plemu_docker::network::ensure_backbone(&docker, &instance).await?;
     let (agents, agent_url) = match &d.docker_self {
         Some(me) => {
-            let me = if me == "auto" { hostname()? } else { me.clone() };
-            let name = plemu_docker::attach(&docker, &me, &backbone.name).await?;
+            let me = if me == "auto" {
+                hostname()?
+            } else {
+                me.clone()
+            };
+            plemu_docker::attach(&docker, &me, &backbone.name).await?;
             let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, d.docker_agent_port));
-            (bind(addr).await?, format!("http://{name}:{}", d.docker_agent_port))
+            let url = format!(
+                "http://{}:{}",
+                plemu_docker::CONTROL_PLANE_ALIAS,
+                d.docker_agent_port
+            );
+            (bind(addr).await?, url)
         }
         None => {
             let addr = SocketAddr::from((backbone.gateway, d.docker_agent_port));
@@ -134,7 +147,10 @@ pub async fn clean(args: CleanArgs) -> anyhow::Result<()> {
         (None, false) => {
             let file = args.data_dir.join(INSTANCE_FILE);
             let text = std::fs::read_to_string(&file).with_context(|| {
-                format!("no Docker instance recorded in {} (use --instance or --all)", file.display())
+                format!(
+                    "no Docker instance recorded in {} (use --instance or --all)",
+                    file.display()
+                )
             })?;
             Some(text.trim().to_string())
         }
@@ -144,7 +160,11 @@ pub async fn clean(args: CleanArgs) -> anyhow::Result<()> {
         "removed {} containers and {} networks of {}",
         done.containers,
         done.networks,
-        instance.as_deref().map_or("every plemu instance".to_string(), |i| format!("instance {i}"))
+        instance
+            .as_deref()
+            .map_or("every plemu instance".to_string(), |i| format!(
+                "instance {i}"
+            ))
     );
     Ok(())
 }

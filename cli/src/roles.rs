@@ -72,7 +72,11 @@ pub struct ProviderArgs {
     #[arg(long = "vpc-id", env = "PLEMU_VPC_IDS", value_delimiter = ',')]
     pub vpc_ids: Vec<String>,
     /// Load balancers this agent serves (repeat the flag); none means every one in its VPCs.
-    #[arg(long = "load-balancer-arn", env = "PLEMU_LOAD_BALANCER_ARNS", value_delimiter = ',')]
+    #[arg(
+        long = "load-balancer-arn",
+        env = "PLEMU_LOAD_BALANCER_ARNS",
+        value_delimiter = ','
+    )]
     pub load_balancer_arns: Vec<String>,
     /// REAL=MODELLED: the VPC is a network whose subnet REAL stands for its CIDR block MODELLED
     /// (Docker); a target registered by a modelled IP is dialled at its real one.
@@ -196,7 +200,11 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
             (None, true) => plemu_consumer::BindMode::Modelled,
             (None, false) => plemu_consumer::BindMode::Loopback,
         },
-        client_address: match (args.address_map, args.client_address, args.client_peer_address) {
+        client_address: match (
+            args.address_map,
+            args.client_address,
+            args.client_peer_address,
+        ) {
             (Some(map), _, _) => plemu_consumer::ClientAddress::Mapped(map),
             (None, Some(a), _) => plemu_consumer::ClientAddress::Fixed(a),
             (None, None, true) => plemu_consumer::ClientAddress::Peer,

@@ -154,7 +154,10 @@ impl ClientAddress {
             Self::Mapped(map) => {
                 let real = peer_v4(peer)?;
                 map.to_modelled(real).ok_or_else(|| {
-                    format!("peer address {real} is outside the VPC's network {}", map.real())
+                    format!(
+                        "peer address {real} is outside the VPC's network {}",
+                        map.real()
+                    )
                 })
             }
             Self::SubnetHost => {

@@ -47,7 +47,8 @@ impl AgentInfo {
     /// Whether this agent serves the load balancer `arn` in `vpc_id`.
     pub fn serves_lb(&self, arn: &str, vpc_id: &str) -> bool {
         self.serves(vpc_id)
-            && (self.load_balancer_arns.is_empty() || self.load_balancer_arns.iter().any(|a| a == arn))
+            && (self.load_balancer_arns.is_empty()
+                || self.load_balancer_arns.iter().any(|a| a == arn))
     }
 }
 

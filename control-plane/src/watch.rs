@@ -37,7 +37,11 @@ fn topology(st: &State) -> pb::TopologyState {
                 owner_id: v.owner.account.clone(),
             })
             .collect(),
-        endpoints: res.endpoints.values().map(|e| endpoint_spec(st, e)).collect(),
+        endpoints: res
+            .endpoints
+            .values()
+            .map(|e| endpoint_spec(st, e))
+            .collect(),
         load_balancers: provider(st, &every).load_balancers,
     }
 }

@@ -58,7 +58,11 @@ pub async fn list(docker: &Docker, instance: &str) -> Result<Vec<Existing>, Erro
         .into_iter()
         .filter_map(|c| {
             let name = c.names?.first()?.trim_start_matches('/').to_string();
-            let digest = c.labels.unwrap_or_default().remove(LABEL_SPEC).unwrap_or_default();
+            let digest = c
+                .labels
+                .unwrap_or_default()
+                .remove(LABEL_SPEC)
+                .unwrap_or_default();
             let running = c.state == Some(ContainerSummaryStateEnum::RUNNING);
             Some(Existing {
                 name,

@@ -9,7 +9,7 @@
 //! - [`agents`]: which agent containers a topology asks for, with addresses and DNS aliases.
 //! - [`containers`]: creating, starting and removing them in the engine.
 //! - [`names`]: names and labels of everything plemu creates; [`clean`] removes it all.
-//! - [`error`]: [`Error`].
+//! - `error`: [`Error`], what can go wrong with the engine.
 #![warn(missing_docs)]
 
 pub mod agents;
@@ -34,25 +34,37 @@ use crate::error::refused;
 /// # Errors
 /// When the engine cannot be reached, or [`Error::ImageMissing`].
 pub async fn connect(image: &str) -> Result<Docker, Error> {
-    let docker = Docker::connect_with_defaults().map_err(refused("connect to the Docker engine"))?;
-    docker.ping().await.map_err(refused("reach the Docker engine"))?;
+    let docker =
+        Docker::connect_with_defaults().map_err(refused("connect to the Docker engine"))?;
+    docker
+        .ping()
+        .await
+        .map_err(refused("reach the Docker engine"))?;
     if docker.inspect_image(image).await.is_err() {
         return Err(Error::ImageMissing(image.to_string()));
     }
     Ok(docker)
 }
 
+/// The name plemu's own container has on the backbone when plemu runs in a container: agents
+/// dial the control plane there, whatever the container's name or address.
+pub const CONTROL_PLANE_ALIAS: &str = "plemu-control-plane";
+
 /// Joins the container `container` (a name, an id, or a prefix of one, such as the hostname
-/// Docker gives a container) to `network`, and returns its name.
+/// Docker gives a container) to `network` as [`CONTROL_PLANE_ALIAS`].
 ///
 /// # Errors
 /// When the container is not known to the engine or cannot join.
-pub async fn attach(docker: &Docker, container: &str, network: &str) -> Result<String, Error> {
+pub async fn attach(docker: &Docker, container: &str, network: &str) -> Result<(), Error> {
     let info = docker
         .inspect_container(container, None)
         .await
         .map_err(refused(format!("find container {container}")))?;
-    let name = info.name.unwrap_or_default().trim_start_matches('/').to_string();
+    let name = info
+        .name
+        .unwrap_or_default()
+        .trim_start_matches('/')
+        .to_string();
     let joined = info
         .network_settings
         .and_then(|s| s.networks)
@@ -60,14 +72,17 @@ pub async fn attach(docker: &Docker, container: &str, network: &str) -> Result<S
     if !joined {
         let req = NetworkConnectRequest {
             container: name.clone(),
-            endpoint_config: None,
+            endpoint_config: Some(bollard::models::EndpointSettings {
+                aliases: Some(vec![CONTROL_PLANE_ALIAS.to_string()]),
+                ..Default::default()
+            }),
         };
         docker
             .connect_network(network, req)
             .await
             .map_err(refused(format!("connect {name} to {network}")))?;
     }
-    Ok(name)
+    Ok(())
 }
 
 /// What [`clean`] removed.
@@ -80,8 +95,8 @@ pub struct Cleaned {
 }
 
 /// Removes every container and network of `instance`, or of every plemu instance when `None`.
-/// A network that still has a container plemu did not create (an application's) is left, with
-/// a warning.
+/// Containers plemu did not create (an application's) are disconnected from plemu's networks
+/// first, not removed.
 ///
 /// # Errors
 /// When the engine cannot list or remove containers.
@@ -122,6 +137,21 @@ pub async fn clean(docker: &Docker, instance: Option<&str>) -> Result<Cleaned, E
         .map_err(refused("list networks"))?;
     for n in nets {
         let Some(name) = n.name else { continue };
+        let attached = docker
+            .inspect_network(&name, None)
+            .await
+            .ok()
+            .and_then(|n| n.containers)
+            .unwrap_or_default();
+        for container in attached.keys() {
+            let req = bollard::models::NetworkDisconnectRequest {
+                container: container.clone(),
+                force: Some(true),
+            };
+            if let Err(e) = docker.disconnect_network(&name, req).await {
+                tracing::warn!(network = %name, %container, error = %e, "cannot disconnect container");
+            }
+        }
         match docker.remove_network(&name).await {
             Ok(()) => out.networks += 1,
             Err(e) => tracing::warn!(network = %name, error = %e, "network left in place"),

@@ -88,7 +88,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(vpc_network("vpc-0123456789abcdef0"), "plemu-vpc-0123456789abcdef0");
+        assert_eq!(
+            vpc_network("vpc-0123456789abcdef0"),
+            "plemu-vpc-0123456789abcdef0"
+        );
         assert_eq!(
             nlb_container(
                 "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/redis-nlb/0123456789abcdef"

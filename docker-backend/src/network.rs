@@ -99,7 +99,9 @@ pub async fn vpc_networks(
             Some(map) => {
                 out.insert(vpc.clone(), VpcNetwork { name, map });
             }
-            None => tracing::warn!(network = %name, "plemu network with an unreadable subnet; ignored"),
+            None => {
+                tracing::warn!(network = %name, "plemu network with an unreadable subnet; ignored")
+            }
         }
     }
     Ok(out)
@@ -121,10 +123,15 @@ pub async fn create_vpc_network(
     let mut taken = host_routes();
     for net in list(docker, None).await? {
         let configs = net.ipam.and_then(|i| i.config).unwrap_or_default();
-        taken.extend(configs.into_iter().filter_map(|c| c.subnet?.parse::<Ipv4Net>().ok()));
+        taken.extend(
+            configs
+                .into_iter()
+                .filter_map(|c| c.subnet?.parse::<Ipv4Net>().ok()),
+        );
     }
     let cidr = cidr.trunc();
-    let candidates = std::iter::once(cidr).chain(pool.subnets(cidr.prefix_len()).into_iter().flatten());
+    let candidates =
+        std::iter::once(cidr).chain(pool.subnets(cidr.prefix_len()).into_iter().flatten());
     for real in candidates {
         if taken.iter().any(|t| overlaps(*t, real)) {
             continue;
@@ -212,7 +219,9 @@ fn parse_routes(text: &str) -> Vec<Ipv4Net> {
             // The kernel prints these in host byte order of a little-endian machine.
             let dest = Ipv4Addr::from(dest.swap_bytes());
             let prefix = u8::try_from(mask.count_ones()).ok()?;
-            (prefix > 0).then(|| Ipv4Net::new(dest, prefix).ok()).flatten()
+            (prefix > 0)
+                .then(|| Ipv4Net::new(dest, prefix).ok())
+                .flatten()
         })
         .collect()
 }

@@ -124,13 +124,15 @@ impl Orchestrator {
                 tracing::warn!(vpc = %vpc.vpc_id, cidr = %vpc.cidr_block, "unreadable CIDR block");
                 continue;
             };
-            let net = network::create_vpc_network(docker, instance, &vpc.vpc_id, cidr, self.pool).await?;
+            let net =
+                network::create_vpc_network(docker, instance, &vpc.vpc_id, cidr, self.pool).await?;
             networks.insert(vpc.vpc_id.clone(), net);
         }
         let maps: HashMap<String, _> = networks.iter().map(|(v, n)| (v.clone(), n.map)).collect();
         let wanted = agents::wanted(topology, &maps, &self.agents);
         let existing = containers::list(docker, instance).await?;
-        let wanted_by_name: HashMap<&str, _> = wanted.iter().map(|s| (s.name.as_str(), s)).collect();
+        let wanted_by_name: HashMap<&str, _> =
+            wanted.iter().map(|s| (s.name.as_str(), s)).collect();
         let mut kept = HashSet::new();
         for c in &existing {
             let digest = wanted_by_name

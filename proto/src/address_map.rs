@@ -122,12 +122,21 @@ mod tests {
     #[test]
     fn identity_and_errors() {
         let m: AddressMap = "10.0.0.0/16=10.0.0.9/16".parse().unwrap();
-        assert_eq!(m.to_real(Ipv4Addr::new(10, 0, 3, 3)), Some(Ipv4Addr::new(10, 0, 3, 3)));
+        assert_eq!(
+            m.to_real(Ipv4Addr::new(10, 0, 3, 3)),
+            Some(Ipv4Addr::new(10, 0, 3, 3))
+        );
         assert!(matches!(
             "10.0.0.0/16=10.0.0.0/24".parse::<AddressMap>(),
             Err(AddressMapError::SizeMismatch { .. })
         ));
-        assert!(matches!("10.0.0.0/16".parse::<AddressMap>(), Err(AddressMapError::Syntax(_))));
-        assert!(matches!("a=b".parse::<AddressMap>(), Err(AddressMapError::Syntax(_))));
+        assert!(matches!(
+            "10.0.0.0/16".parse::<AddressMap>(),
+            Err(AddressMapError::Syntax(_))
+        ));
+        assert!(matches!(
+            "a=b".parse::<AddressMap>(),
+            Err(AddressMapError::Syntax(_))
+        ));
     }
 }

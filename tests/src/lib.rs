@@ -1,6 +1,8 @@
 //! plemu-testkit: start plemu and its peers for end-to-end tests, ours and users'.
 //!
 //! # Layout
+//! - [`containers`]: plemu in a container for testcontainers tests ([`containers::PlemuContainer`]),
+//!   publishing a target container, testbed containers.
 //! - [`process`]: [`Plemu`], the real `plemu up` binary as a child process.
 //! - [`redis`]: [`RedisServer`], a real `redis-server` on a free loopback port.
 //! - [`api`]: gRPC clients that call as a given account.
@@ -10,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod containers;
 pub mod dns;
 pub mod process;
 pub mod redis;
@@ -20,7 +23,7 @@ pub use api::Api;
 pub use process::{Plemu, PlemuOptions, RoleProcess};
 pub use redis::RedisServer;
 pub use tcp::eventually;
-pub use topology::{RedisTopology, Scenario};
+pub use topology::{ProviderVpc, Publish, RedisTopology, Scenario};
 
 /// Installs a test log subscriber once (`RUST_LOG` filters it).
 pub fn trace_init() {

@@ -55,6 +55,53 @@ impl Scenario {
     }
 }
 
+/// What [`RedisTopology::publish`] builds on a provider VPC.
+#[derive(Debug, Clone)]
+pub struct Publish {
+    /// The targets: (IP or host name, port). A host name is a plemu extension (a container's name).
+    pub targets: Vec<(String, u16)>,
+    /// Whether the provider must accept each endpoint.
+    pub acceptance_required: bool,
+    /// The endpoint's security group admits TCP 6379 from this CIDR.
+    pub client_cidr: String,
+    /// The consumer VPC's CIDR block, a /16.
+    pub consumer_cidr: String,
+}
+
+/// The provider's VPC, created before its targets (in Docker, targets join its network).
+#[derive(Debug, Clone)]
+pub struct ProviderVpc {
+    /// The VPC.
+    pub vpc_id: String,
+    /// Its subnets: `x.y.1.0/24` in us-east-1a and `x.y.2.0/24` in us-east-1b.
+    pub subnet_ids: Vec<String>,
+}
+
+impl ProviderVpc {
+    /// Creates the provider's VPC with CIDR block `cidr` (a /16) and its two subnets.
+    ///
+    /// # Errors
+    /// Any failed API call, or a CIDR block that is not a /16.
+    pub async fn create(api: &Api, cidr: &str) -> anyhow::Result<Self> {
+        let mut ec2 = api.ec2(PROVIDER);
+        let vpc_id = create_vpc(&mut ec2, cidr).await?;
+        let a = create_subnet(&mut ec2, &vpc_id, &subnet_of(cidr, 1)?, "us-east-1a").await?;
+        let b = create_subnet(&mut ec2, &vpc_id, &subnet_of(cidr, 2)?, "us-east-1b").await?;
+        Ok(Self {
+            vpc_id,
+            subnet_ids: vec![a, b],
+        })
+    }
+}
+
+/// The `n`th /24 of the /16 `cidr`: `subnet_of("10.1.0.0/16", 2)` is `10.1.2.0/24`.
+fn subnet_of(cidr: &str, n: u8) -> anyhow::Result<String> {
+    let (addr, len) = cidr.split_once('/').context("a CIDR block")?;
+    anyhow::ensure!(len == "16", "{cidr} is not a /16");
+    let [a, b, ..] = addr.parse::<std::net::Ipv4Addr>()?.octets();
+    Ok(format!("{a}.{b}.{n}.0/24"))
+}
+
 /// The ids of what [`RedisTopology::build`] created.
 #[derive(Debug, Clone)]
 pub struct RedisTopology {
@@ -85,18 +132,41 @@ impl RedisTopology {
     /// # Errors
     /// Any failed API call.
     pub async fn build(api: &Api, spec: &TopologySpec) -> anyhow::Result<Self> {
+        let provider = ProviderVpc::create(api, "10.0.0.0/16").await?;
+        let publish = Publish {
+            targets: vec![(spec.target.ip().to_string(), spec.target.port())],
+            acceptance_required: spec.acceptance_required,
+            client_cidr: spec.client_cidr.clone(),
+            consumer_cidr: "10.1.0.0/16".into(),
+        };
+        Self::publish(api, provider, &publish).await
+    }
+
+    /// On `provider`'s VPC: the NLB, the target group with `publish.targets`, the listener, the
+    /// endpoint service (private DNS name verified, the consumer account allowed); then the
+    /// consumer's VPC, subnet (us-east-1a), security group and interface endpoint, left
+    /// `pendingAcceptance` if acceptance is required.
+    ///
+    /// # Errors
+    /// Any failed API call.
+    pub async fn publish(
+        api: &Api,
+        provider: ProviderVpc,
+        publish: &Publish,
+    ) -> anyhow::Result<Self> {
         let mut p_ec2 = api.ec2(PROVIDER);
         let mut p_elb = api.elbv2(PROVIDER);
         let mut c_ec2 = api.ec2(CONSUMER);
+        let ProviderVpc {
+            vpc_id: provider_vpc,
+            subnet_ids,
+        } = provider;
 
-        // Provider: VPC with two subnets, NLB, target group with Redis, listener.
-        let provider_vpc = create_vpc(&mut p_ec2, "10.0.0.0/16").await?;
-        let pa = create_subnet(&mut p_ec2, &provider_vpc, "10.0.1.0/24", "us-east-1a").await?;
-        let pb_ = create_subnet(&mut p_ec2, &provider_vpc, "10.0.2.0/24", "us-east-1b").await?;
+        // Provider: NLB in both subnets, target group, listener.
         let lb = p_elb
             .create_load_balancer(pb::CreateLoadBalancerRequest {
                 name: "redis-nlb".into(),
-                subnets: vec![pa, pb_],
+                subnets: subnet_ids,
                 scheme: "internal".into(),
                 r#type: "network".into(),
                 ..Default::default()
@@ -127,11 +197,15 @@ impl RedisTopology {
         p_elb
             .register_targets(pb::RegisterTargetsRequest {
                 target_group_arn: tg.target_group_arn.clone(),
-                targets: vec![pb::TargetDescription {
-                    id: spec.target.ip().to_string(),
-                    port: Some(i32::from(spec.target.port())),
-                    ..Default::default()
-                }],
+                targets: publish
+                    .targets
+                    .iter()
+                    .map(|(id, port)| pb::TargetDescription {
+                        id: id.clone(),
+                        port: Some(i32::from(*port)),
+                        ..Default::default()
+                    })
+                    .collect(),
             })
             .await
             .context("RegisterTargets")?;
@@ -154,7 +228,7 @@ impl RedisTopology {
         let svc = p_ec2
             .create_vpc_endpoint_service_configuration(
                 pb::CreateVpcEndpointServiceConfigurationRequest {
-                    acceptance_required: Some(spec.acceptance_required),
+                    acceptance_required: Some(publish.acceptance_required),
                     private_dns_name: PRIVATE_DNS_NAME.into(),
                     network_load_balancer_arns: vec![lb.load_balancer_arn.clone()],
                     ..Default::default()
@@ -185,7 +259,7 @@ impl RedisTopology {
             .context("ModifyVpcEndpointServicePermissions")?;
 
         // Consumer: VPC with DNS hostnames, a subnet in a zone the service has, a security group, the endpoint.
-        let consumer_vpc = create_vpc(&mut c_ec2, "10.1.0.0/16").await?;
+        let consumer_vpc = create_vpc(&mut c_ec2, &publish.consumer_cidr).await?;
         c_ec2
             .modify_vpc_attribute(pb::ModifyVpcAttributeRequest {
                 vpc_id: consumer_vpc.clone(),
@@ -194,8 +268,13 @@ impl RedisTopology {
             })
             .await
             .context("ModifyVpcAttribute")?;
-        let consumer_subnet =
-            create_subnet(&mut c_ec2, &consumer_vpc, "10.1.1.0/24", "us-east-1a").await?;
+        let consumer_subnet = create_subnet(
+            &mut c_ec2,
+            &consumer_vpc,
+            &subnet_of(&publish.consumer_cidr, 1)?,
+            "us-east-1a",
+        )
+        .await?;
         let endpoint_sg = c_ec2
             .create_security_group(pb::CreateSecurityGroupRequest {
                 group_name: "redis-clients".into(),
@@ -215,7 +294,7 @@ impl RedisTopology {
                     from_port: Some(LISTENER_PORT),
                     to_port: Some(LISTENER_PORT),
                     ip_ranges: vec![pb::IpRange {
-                        cidr_ip: spec.client_cidr.clone(),
+                        cidr_ip: publish.client_cidr.clone(),
                         ..Default::default()
                     }],
                     ..Default::default()

@@ -50,8 +50,14 @@ fn topology() -> TopologyState {
 fn one_container_per_eni_and_per_load_balancer_with_mapped_addresses() {
     // Both VPCs are 10.0.0.0/16: the consumer's network had to move, the provider's did not.
     let maps = HashMap::from([
-        ("vpc-c".to_string(), "10.96.0.0/16=10.0.0.0/16".parse().unwrap()),
-        ("vpc-p".to_string(), "10.0.0.0/16=10.0.0.0/16".parse().unwrap()),
+        (
+            "vpc-c".to_string(),
+            "10.96.0.0/16=10.0.0.0/16".parse().unwrap(),
+        ),
+        (
+            "vpc-p".to_string(),
+            "10.0.0.0/16=10.0.0.0/16".parse().unwrap(),
+        ),
     ]);
     let settings = AgentSettings {
         control_plane: "http://cp:4598".into(),
@@ -60,7 +66,14 @@ fn one_container_per_eni_and_per_load_balancer_with_mapped_addresses() {
     let specs = wanted(&topology(), &maps, &settings);
     let summary: Vec<_> = specs
         .iter()
-        .map(|s| (s.name.as_str(), s.vpc_network.as_str(), s.ip.to_string(), s.aliases.join(" ")))
+        .map(|s| {
+            (
+                s.name.as_str(),
+                s.vpc_network.as_str(),
+                s.ip.to_string(),
+                s.aliases.join(" "),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -77,7 +90,12 @@ fn one_container_per_eni_and_per_load_balancer_with_mapped_addresses() {
                 "10.96.2.4".to_string(),
                 "regional.example zonal-b.example redis.example.internal".to_string()
             ),
-            ("plemu-nlb-redis-0123456789abcdef", "plemu-vpc-p", "10.0.1.9".to_string(), String::new()),
+            (
+                "plemu-nlb-redis-0123456789abcdef",
+                "plemu-vpc-p",
+                "10.0.1.9".to_string(),
+                String::new()
+            ),
         ]
     );
     let eni = specs[0].args.join(" ");
@@ -88,7 +106,10 @@ fn one_container_per_eni_and_per_load_balancer_with_mapped_addresses() {
     );
     let nlb = specs[2].args.join(" ");
     assert!(nlb.contains(&format!("--load-balancer-arn {ARN}")), "{nlb}");
-    assert!(nlb.contains("--advertise plemu-nlb-redis-0123456789abcdef:4600"), "{nlb}");
+    assert!(
+        nlb.contains("--advertise plemu-nlb-redis-0123456789abcdef:4600"),
+        "{nlb}"
+    );
 }
 
 #[test]
@@ -98,12 +119,18 @@ fn nothing_for_a_vpc_without_a_network_and_digests_follow_the_spec() {
         log_filter: String::new(),
     };
     assert!(wanted(&topology(), &HashMap::new(), &settings).is_empty());
-    let maps = HashMap::from([("vpc-c".to_string(), "10.0.0.0/16=10.0.0.0/16".parse().unwrap())]);
+    let maps = HashMap::from([(
+        "vpc-c".to_string(),
+        "10.0.0.0/16=10.0.0.0/16".parse().unwrap(),
+    )]);
     let mut t = topology();
     let before = wanted(&t, &maps, &settings)[0].digest("plemu:dev", "bb");
     // Private DNS turned off: the alias goes, so the container is replaced.
     t.endpoints[0].dns_names.pop();
     let after = wanted(&t, &maps, &settings)[0].digest("plemu:dev", "bb");
     assert_ne!(before, after);
-    assert_eq!(after, wanted(&t, &maps, &settings)[0].digest("plemu:dev", "bb"));
+    assert_eq!(
+        after,
+        wanted(&t, &maps, &settings)[0].digest("plemu:dev", "bb")
+    );
 }
