@@ -2,6 +2,7 @@
 //! testcontainers module): VPCs as Docker networks, the endpoint the only way across.
 //! Each test skips loudly without Docker, unless PLEMU_REQUIRE_DOCKER=1.
 
+mod example;
 mod guide;
 mod health;
 mod path;
