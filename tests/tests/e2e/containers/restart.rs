@@ -1,10 +1,16 @@
 //! plemu's container restarted: the path works again with no API call, no agent container is
-//! duplicated or lost; and once the test is done nothing of plemu's is left in Docker.
+//! duplicated or lost; a deleted endpoint takes its container with it; and once the test is
+//! done nothing of plemu's is left in Docker.
 
 use std::collections::HashMap;
 
 use bollard::query_parameters::{ListContainersOptions, ListNetworksOptions};
 use plemu_docker::names::LABEL_INSTANCE;
+use plemu_proto::pb;
+use plemu_testkit::containers::exec;
+use plemu_testkit::eventually;
+use plemu_testkit::topology::CONSUMER;
+use std::time::Duration;
 
 use super::{env, set_works, through_endpoint};
 
@@ -54,6 +60,24 @@ async fn restarted_plemu_adopts_its_containers_and_leaves_nothing_behind() -> an
     assert_eq!(through_endpoint(&e.app, &["GET", "before"]).await?, "1");
     set_works(&e.app, "after", "2").await?;
     assert_eq!(owned(&instance).await?, before);
+
+    // Deleting the endpoint removes its ENI container; its names stop resolving.
+    let vpce = e.published.topology.endpoint.vpc_endpoint_id.clone();
+    e.plemu
+        .api()
+        .ec2(CONSUMER)
+        .delete_vpc_endpoints(pb::DeleteVpcEndpointsRequest {
+            vpc_endpoint_ids: vec![vpce],
+        })
+        .await?;
+    eventually(Duration::from_secs(30), || async {
+        let now = owned(&instance).await?;
+        anyhow::ensure!(now.0.len() == 1, "containers: {:?}", now.0);
+        Ok(())
+    })
+    .await?;
+    let gone = exec(&e.app, &["getent", "hosts", "redis.example.internal"]).await?;
+    assert_ne!(gone.code, 0, "{gone:?}");
 
     drop(e);
     let after = owned(&instance).await?;
