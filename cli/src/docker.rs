@@ -103,7 +103,8 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     };
     let orchestrator = plemu_docker::Orchestrator {
         docker,
-        control_plane: format!("http://{}", dialable(api_addr)),
+        secret: control_plane.agent_secret().clone(),
+        control_plane: format!("http://{}", dialable(agents.local_addr()?)),
         placement: plemu_docker::containers::Placement {
             instance: instance.clone(),
             image: d.docker_image.clone(),
@@ -121,7 +122,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let mut tasks = JoinSet::new();
     let t = token.child_token();
     tasks.spawn(async move {
-        let served = control_plane.serve_with_agents(api, Some(agents), t).await;
+        let served = control_plane.serve(api, agents, t).await;
         ("control plane", served.map_err(anyhow::Error::from))
     });
     let t = token.child_token();

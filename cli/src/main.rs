@@ -5,11 +5,13 @@
 //! # Layout
 //! - `up.rs`: `plemu up`, the all-in-one process.
 //! - `roles.rs`: `plemu control-plane|provider|consumer`, one role per process.
+//! - `agent_token.rs`: `plemu agent-token`, a token for an agent run apart.
 //! - `docker.rs`: `plemu up --docker` (VPCs as Docker networks) and `plemu clean`.
 //! - `resolve.rs`: `plemu resolve`, a name looked up through plemu's DNS server.
 //! - `client.rs`, `client/`: the AWS-CLI-shaped verbs.
 //! - `shutdown.rs`: signals and the grace period, the only place that handles them.
 
+mod agent_token;
 mod client;
 mod docker;
 mod resolve;
@@ -24,6 +26,10 @@ use plemu_proto::meta::{Caller, DEFAULT_ACCOUNT, DEFAULT_REGION};
 pub const DEFAULT_API: &str = "127.0.0.1:4599";
 /// Default URL of the API, for the client and the agents.
 pub const DEFAULT_ENDPOINT_URL: &str = "http://127.0.0.1:4599";
+/// Default address of the control plane's agents' service.
+pub const DEFAULT_AGENTS: &str = "127.0.0.1:4598";
+/// Default URL of the agents' service, for the role subcommands.
+pub const DEFAULT_AGENTS_URL: &str = "http://127.0.0.1:4598";
 /// Default address of the consumer's DNS server.
 pub const DEFAULT_DNS: &str = "127.0.0.1:1053";
 
@@ -58,6 +64,8 @@ enum Command {
     Provider(roles::ProviderArgs),
     /// Run only a consumer agent: the interface endpoints and DNS of some VPCs (for containers).
     Consumer(roles::ConsumerArgs),
+    /// Print a token for an agent run apart (`plemu provider|consumer --agent-token`).
+    AgentToken(agent_token::AgentTokenArgs),
     /// Remove the Docker containers and networks `plemu up --docker` created.
     Clean(docker::CleanArgs),
     /// Resolve a name through plemu's DNS server and print its addresses, one a line.
@@ -111,6 +119,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Consumer(args) => roles::consumer(args).await,
         Command::Resolve(args) => resolve::run(args).await,
         Command::Clean(args) => docker::clean(args).await,
+        Command::AgentToken(args) => agent_token::run(args),
         Command::Ec2(cmd) => return print_call(client::run_ec2(&conn, cmd).await),
         Command::Elbv2(cmd) => return print_call(client::run_elbv2(&conn, cmd).await),
     };

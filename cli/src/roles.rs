@@ -46,9 +46,13 @@ impl StoreArgs {
 /// Arguments of `plemu control-plane`.
 #[derive(clap::Args, Debug)]
 pub struct ControlPlaneArgs {
-    /// Address of the gRPC API and of the agents' watch streams.
+    /// Address of the gRPC API.
     #[arg(long, env = "PLEMU_API", default_value = crate::DEFAULT_API)]
     pub api: SocketAddr,
+    /// Address of the agents' service (watch streams, health reports); only agents holding a
+    /// token from `plemu agent-token` are served there.
+    #[arg(long, env = "PLEMU_AGENTS", default_value = crate::DEFAULT_AGENTS)]
+    pub agents: SocketAddr,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -56,9 +60,12 @@ pub struct ControlPlaneArgs {
 /// Arguments of `plemu provider`.
 #[derive(clap::Args, Debug)]
 pub struct ProviderArgs {
-    /// URL of the control plane.
-    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = crate::DEFAULT_ENDPOINT_URL)]
+    /// URL of the control plane's agents' service (`plemu control-plane --agents`).
+    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = crate::DEFAULT_AGENTS_URL)]
     pub control_plane: String,
+    /// This agent's token, from `plemu agent-token` (never printed).
+    #[arg(long, env = "PLEMU_AGENT_TOKEN", hide_env_values = true)]
+    pub agent_token: Option<plemu_proto::agent_token::AgentToken>,
     /// Name of this agent.
     #[arg(long, env = "PLEMU_AGENT_ID", default_value = "provider-0")]
     pub agent_id: String,
@@ -87,9 +94,12 @@ pub struct ProviderArgs {
 /// Arguments of `plemu consumer`.
 #[derive(clap::Args, Debug)]
 pub struct ConsumerArgs {
-    /// URL of the control plane.
-    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = crate::DEFAULT_ENDPOINT_URL)]
+    /// URL of the control plane's agents' service (`plemu control-plane --agents`).
+    #[arg(long, env = "PLEMU_CONTROL_PLANE", default_value = crate::DEFAULT_AGENTS_URL)]
     pub control_plane: String,
+    /// This agent's token, from `plemu agent-token` (never printed).
+    #[arg(long, env = "PLEMU_AGENT_TOKEN", hide_env_values = true)]
+    pub agent_token: Option<plemu_proto::agent_token::AgentToken>,
     /// Name of this agent.
     #[arg(long, env = "PLEMU_AGENT_ID", default_value = "consumer-0")]
     pub agent_id: String,
@@ -128,19 +138,23 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     let api = TcpListener::bind(args.api)
         .await
         .with_context(|| format!("cannot listen for the API on {}", args.api))?;
+    let agents = TcpListener::bind(args.agents)
+        .await
+        .with_context(|| format!("cannot listen for agents on {}", args.agents))?;
     let cp = args.store.open().await?;
     let addr = api.local_addr()?;
+    let agents_addr = agents.local_addr()?;
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let t = token.child_token();
     tasks.spawn(async move {
         (
             "control plane",
-            cp.serve(api, t).await.map_err(anyhow::Error::from),
+            cp.serve(api, agents, t).await.map_err(anyhow::Error::from),
         )
     });
-    tracing::info!(api = %addr, "plemu control plane ready");
-    println!("plemu control-plane ready: api {addr}");
+    tracing::info!(api = %addr, agents = %agents_addr, "plemu control plane ready");
+    println!("plemu control-plane ready: api {addr} agents {agents_addr}");
     shutdown::supervise(token, tasks).await
 }
 
@@ -161,6 +175,7 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
         vpc_ids: args.vpc_ids,
         load_balancer_arns: args.load_balancer_arns,
         address_map: args.address_map,
+        agent_token: args.agent_token,
     };
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -195,6 +210,7 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
         agent_id: args.agent_id,
         vpc_ids: args.vpc_ids,
         eni_ids: args.eni_ids,
+        agent_token: args.agent_token,
         bind: match (args.address_map, args.bind_modelled) {
             (Some(map), _) => plemu_consumer::BindMode::Mapped(map),
             (None, true) => plemu_consumer::BindMode::Modelled,

@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use anyhow::Context;
+use plemu_proto::agent_token::Scope;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -55,10 +56,15 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let tunnel = TcpListener::bind(args.tunnel)
         .await
         .with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
+    // The agents' service on a loopback port of its own, apart from the API.
+    let agents = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .context("cannot listen for agents on loopback")?;
     let api_addr = api.local_addr()?;
-    let control_plane_url = format!("http://{}", dialable(api_addr));
+    let control_plane_url = format!("http://{}", agents.local_addr()?);
 
     let control_plane = args.store.open().await?;
+    let agent_token = Some(control_plane.agent_secret().mint(&Scope::All));
 
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -67,7 +73,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         (
             "control plane",
             control_plane
-                .serve(api, t)
+                .serve(api, agents, t)
                 .await
                 .map_err(anyhow::Error::from),
         )
@@ -79,6 +85,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         vpc_ids: Vec::new(),
         load_balancer_arns: Vec::new(),
         address_map: None,
+        agent_token: agent_token.clone(),
     };
     let t = token.child_token();
     tasks.spawn(async move {
@@ -96,6 +103,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             Some(a) => plemu_consumer::ClientAddress::Fixed(a),
             None => plemu_consumer::ClientAddress::SubnetHost,
         },
+        agent_token,
         ..plemu_consumer::Config::default()
     };
     let t = token.child_token();

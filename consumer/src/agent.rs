@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use plemu_proto::agent_token;
 use plemu_proto::pb::agent_client::AgentClient;
 use plemu_proto::pb::{AgentRole, DesiredState, WatchRequest};
 use tokio_util::sync::CancellationToken;
@@ -105,6 +106,7 @@ impl Agent {
             vpc_ids: self.settings.vpc_ids.clone(),
             ..Default::default()
         };
+        let request = agent_token::request(self.settings.agent_token.as_ref(), request);
         let mut stream = match AgentClient::new(channel).watch(request).await {
             Ok(r) => r.into_inner(),
             Err(status) => return format!("watch refused: {}", status.message()),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ipnet::Ipv4Net;
 use plemu_proto::address_map::AddressMap;
+use plemu_proto::agent_token::AgentToken;
 use tonic::transport::Endpoint;
 
 use crate::Error;
@@ -41,6 +42,9 @@ pub struct Config {
     pub client_address: ClientAddress,
     /// HTTP/2 connections kept to each provider agent (flows are spread over them). Default 2.
     pub tunnel_connections: usize,
+    /// The token the control plane gave this agent; `None` only against a control plane that
+    /// asks for none (tests).
+    pub agent_token: Option<AgentToken>,
 }
 
 /// Which address each ENI listener binds.
@@ -88,6 +92,8 @@ pub(crate) struct Settings {
     pub client_address: ClientAddress,
     /// HTTP/2 connections per provider agent.
     pub tunnel_connections: NonZeroUsize,
+    /// Sent with every Watch.
+    pub agent_token: Option<AgentToken>,
 }
 
 // === impl Config ===
@@ -102,6 +108,7 @@ impl Default for Config {
             bind: BindMode::default(),
             client_address: ClientAddress::default(),
             tunnel_connections: DEFAULT_TUNNEL_CONNECTIONS,
+            agent_token: None,
         }
     }
 }
@@ -135,6 +142,7 @@ impl Config {
                     bind: self.bind,
                     client_address: self.client_address,
                     tunnel_connections,
+                    agent_token: self.agent_token,
                 })
             }
             _ => Err(Error::Config(problems)),

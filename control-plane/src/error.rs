@@ -46,6 +46,14 @@ pub enum ApiError {
         /// Human-readable message.
         message: String,
     },
+    /// The caller did not prove who it is (an agent without a valid token).
+    #[error("{message}")]
+    Unauthenticated {
+        /// AWS error code: `AuthFailure`.
+        code: &'static str,
+        /// Human-readable message.
+        message: String,
+    },
     /// plemu itself failed (the store could not commit).
     #[error("internal error: {0}")]
     Internal(String),
@@ -92,6 +100,14 @@ impl ApiError {
         }
     }
 
+    /// AWS's `AuthFailure`: the caller's credential is missing or not valid.
+    pub fn auth_failure(message: impl Into<String>) -> Self {
+        Self::Unauthenticated {
+            code: "AuthFailure",
+            message: message.into(),
+        }
+    }
+
     /// AWS's `ValidationError` (ELBv2's code for invalid parameters).
     pub fn validation(message: impl Into<String>) -> Self {
         Self::invalid("ValidationError", message)
@@ -104,7 +120,8 @@ impl ApiError {
             | Self::Invalid { code, .. }
             | Self::Conflict { code, .. }
             | Self::Duplicate { code, .. }
-            | Self::Denied { code, .. } => code,
+            | Self::Denied { code, .. }
+            | Self::Unauthenticated { code, .. } => code,
             Self::Internal(_) => "InternalError",
         }
     }
@@ -140,6 +157,7 @@ impl From<ApiError> for tonic::Status {
             ApiError::Conflict { .. } => tonic::Code::FailedPrecondition,
             ApiError::Duplicate { .. } => tonic::Code::AlreadyExists,
             ApiError::Denied { .. } => tonic::Code::PermissionDenied,
+            ApiError::Unauthenticated { .. } => tonic::Code::Unauthenticated,
             ApiError::Internal(_) => tonic::Code::Internal,
         };
         aws_status(grpc, e.code(), e.message())

@@ -2,7 +2,8 @@
 //! embedded store and the agents' desired-state watch streams.
 //!
 //! # Layout
-//! - [`ControlPlane`]: opens the store ([`Config::data_dir`]) and serves `Ec2`, `Elbv2` and `Agent`.
+//! - [`ControlPlane`]: opens the store ([`Config::data_dir`]) and serves `Ec2` and `Elbv2` on the
+//!   API address, `Agent` on an address of its own for agents with a token.
 //! - `api`, `api/`: one thin handler per AWS action (decode -> validate -> apply -> encode).
 //! - `model`, `model/`: the stored resources and their state enums.
 //! - `validate`: AWS's parameter rules; `filter`: Describe* filters.
@@ -29,6 +30,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
 pub use error::{ApiError, Error, StoreError};
+pub use plemu_proto::agent_token::AgentSecret;
 
 /// How the control plane stores its state and paces its state machines.
 #[derive(Clone, Debug)]
@@ -73,29 +75,25 @@ impl ControlPlane {
         })
     }
 
-    /// Serves Ec2 + Elbv2 + Agent on `listener` until `shutdown` is cancelled.
+    /// The secret agent tokens are made with ([`AgentSecret::mint`]); kept in the data directory
+    /// so that tokens outlive a restart.
+    pub fn agent_secret(&self) -> &AgentSecret {
+        &self.shared.agent_secret
+    }
+
+    /// Serves the API (Ec2, Elbv2) on `listener` and the Agent service, for agents holding a
+    /// token, on `agents`, until `shutdown` is cancelled. The two are apart so that API callers
+    /// never reach agent credentials, and so that agents in containers can be given an address
+    /// of their own.
     ///
     /// On shutdown the watch streams end, timers stop, and the store file is closed.
     ///
     /// # Errors
-    /// When the gRPC server fails.
+    /// When either gRPC server fails.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
-        shutdown: CancellationToken,
-    ) -> Result<(), Error> {
-        self.serve_with_agents(listener, None, shutdown).await
-    }
-
-    /// As [`ControlPlane::serve`], and the Agent service alone on `agents` too: the address agent
-    /// containers dial on their backbone network, apart from the API.
-    ///
-    /// # Errors
-    /// When either gRPC server fails.
-    pub async fn serve_with_agents(
-        self,
-        listener: tokio::net::TcpListener,
-        agents: Option<tokio::net::TcpListener>,
+        agents: tokio::net::TcpListener,
         shutdown: CancellationToken,
     ) -> Result<(), Error> {
         let api = api::Api {
@@ -108,23 +106,17 @@ impl ControlPlane {
             // Watch streams never end by themselves: end them so that the server can drain.
             internal.cancel();
         };
-        let agents_server = agents.map(|listener| {
-            tonic::transport::Server::builder()
-                .add_service(pb::agent_server::AgentServer::new(api.clone()))
-                .serve_with_incoming_shutdown(
-                    TcpListenerStream::new(listener),
-                    shutdown.clone().cancelled_owned(),
-                )
-        });
+        let agents_server = tonic::transport::Server::builder()
+            .add_service(pb::agent_server::AgentServer::new(api.clone()))
+            .serve_with_incoming_shutdown(
+                TcpListenerStream::new(agents),
+                shutdown.cancelled_owned(),
+            );
         let api_server = tonic::transport::Server::builder()
             .add_service(pb::ec2_server::Ec2Server::new(api.clone()))
-            .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()))
-            .add_service(pb::agent_server::AgentServer::new(api))
+            .add_service(pb::elbv2_server::Elbv2Server::new(api))
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
-        let result = match agents_server {
-            Some(agents) => tokio::try_join!(api_server, agents).map(|_| ()),
-            None => api_server.await,
-        };
+        let result = tokio::try_join!(api_server, agents_server).map(|_| ());
         self.shared.close().await;
         Ok(result?)
     }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use plemu_proto::agent_token::AgentSecret;
 use plemu_proto::pb;
 use tokio::sync::{Mutex, watch};
 use tokio_util::sync::CancellationToken;
@@ -58,6 +59,8 @@ pub(crate) struct Shared(Arc<Inner>);
 
 pub(crate) struct Inner {
     pub config: Config,
+    /// Signs and checks agent tokens; kept in the data directory.
+    pub agent_secret: AgentSecret,
     /// In an `Arc` so that a commit can own the lock (see [`Shared::mutate`]).
     state: Arc<Mutex<State>>,
     store: Store,
@@ -84,11 +87,16 @@ impl Shared {
             path: dir.clone(),
             source,
         })?;
+        let agent_secret = AgentSecret::load_or_create(&dir).map_err(|source| Error::DataDir {
+            path: dir.join(plemu_proto::agent_token::SECRET_FILE),
+            source,
+        })?;
         let store = Store::open(&dir.join(FILE_NAME))?;
         let res = Resources::load(store.load()?)?;
         let (version, _) = watch::channel(1);
         let shared = Self(Arc::new(Inner {
             config,
+            agent_secret,
             state: Arc::new(Mutex::new(State {
                 res,
                 ..State::default()

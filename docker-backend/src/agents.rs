@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use plemu_proto::address_map::AddressMap;
+use plemu_proto::agent_token::{AgentToken, Scope};
 use plemu_proto::pb::{DnsNameKind, EndpointSpec, LoadBalancerSpec, TopologyState};
 
 use crate::names::{self, Kind};
@@ -30,6 +31,8 @@ pub struct ContainerSpec {
     pub aliases: Vec<String>,
     /// The `plemu` arguments it runs.
     pub args: Vec<String>,
+    /// What its agent token allows: its VPC (ENI) or its load balancer (NLB).
+    pub scope: Scope,
 }
 
 /// What every agent container shares.
@@ -45,14 +48,16 @@ pub struct AgentSettings {
 
 impl ContainerSpec {
     /// Everything the container is created with, as one string: a container whose label differs
-    /// is replaced.
-    pub fn digest(&self, image: &str, backbone: &str) -> String {
+    /// is replaced. Of its token only the last 8 hex digits go in (a new secret replaces it).
+    pub fn digest(&self, image: &str, backbone: &str, token: &AgentToken) -> String {
+        let t = token.expose();
         format!(
-            "{image} {backbone} {} {} [{}] {}",
+            "{image} {backbone} {} {} [{}] {} token …{}",
             self.vpc_network,
             self.ip,
             self.aliases.join(","),
-            self.args.join(" ")
+            self.args.join(" "),
+            &t[t.len().saturating_sub(8)..]
         )
     }
 }
@@ -128,6 +133,9 @@ fn eni_containers<'a>(
             ip,
             aliases,
             args,
+            scope: Scope::Consumer {
+                vpc_id: e.vpc_id.clone(),
+            },
         })
     })
 }
@@ -171,6 +179,9 @@ fn nlb_container(
         ip,
         aliases: Vec::new(),
         args,
+        scope: Scope::Provider {
+            load_balancer_arn: lb.load_balancer_arn.clone(),
+        },
     })
 }
 

@@ -12,6 +12,8 @@ use bollard::query_parameters::{
     CreateContainerOptions, ListContainersOptions, RemoveContainerOptions,
 };
 
+use plemu_proto::agent_token::AgentToken;
+
 use crate::agents::ContainerSpec;
 use crate::error::{Error, refused};
 use crate::names::{self, LABEL_SPEC};
@@ -77,9 +79,18 @@ pub async fn list(docker: &Docker, instance: &str) -> Result<Vec<Existing>, Erro
 ///
 /// # Errors
 /// [`Error::ImageMissing`] when the image is not in the engine, or the engine's refusal.
-pub async fn create(docker: &Docker, spec: &ContainerSpec, at: &Placement) -> Result<(), Error> {
+/// The container gets `token` in its environment (`PLEMU_AGENT_TOKEN`), not on its command line.
+pub async fn create(
+    docker: &Docker,
+    spec: &ContainerSpec,
+    at: &Placement,
+    token: &AgentToken,
+) -> Result<(), Error> {
     let mut labels = names::labels(&at.instance, spec.kind, &spec.id);
-    labels.insert(LABEL_SPEC.into(), spec.digest(&at.image, &at.backbone));
+    labels.insert(
+        LABEL_SPEC.into(),
+        spec.digest(&at.image, &at.backbone, token),
+    );
     let vpc_endpoint = EndpointSettings {
         ipam_config: Some(EndpointIpamConfig {
             ipv4_address: Some(spec.ip.to_string()),
@@ -88,7 +99,7 @@ pub async fn create(docker: &Docker, spec: &ContainerSpec, at: &Placement) -> Re
         aliases: Some(spec.aliases.clone()),
         ..Default::default()
     };
-    let mut env = Vec::new();
+    let mut env = vec![format!("PLEMU_AGENT_TOKEN={}", token.expose())];
     if !at.log_filter.is_empty() {
         env.push(format!("RUST_LOG={}", at.log_filter));
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bollard::Docker;
 use ipnet::Ipv4Net;
+use plemu_proto::agent_token::{AgentSecret, Scope};
 use plemu_proto::pb::agent_client::AgentClient;
 use plemu_proto::pb::{AgentRole, TopologyState, WatchRequest};
 use tokio_util::sync::CancellationToken;
@@ -26,6 +27,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 pub struct Orchestrator {
     /// The engine.
     pub docker: Docker,
+    /// Mints each agent container's token, and the orchestrator's own.
+    pub secret: AgentSecret,
     /// Where the control plane's API is, as this process dials it.
     pub control_plane: String,
     /// Where and how agent containers are created.
@@ -82,6 +85,7 @@ impl Orchestrator {
             agent_id: format!("docker-{}", self.placement.instance),
             ..Default::default()
         };
+        let request = self.secret.mint(&Scope::All).request(request);
         let mut stream = match AgentClient::new(channel).watch(request).await {
             Ok(r) => r.into_inner(),
             Err(status) => return format!("watch refused: {}", status.message()),
@@ -135,9 +139,10 @@ impl Orchestrator {
             wanted.iter().map(|s| (s.name.as_str(), s)).collect();
         let mut kept = HashSet::new();
         for c in &existing {
-            let digest = wanted_by_name
-                .get(c.name.as_str())
-                .map(|s| s.digest(&self.placement.image, &self.placement.backbone));
+            let digest = wanted_by_name.get(c.name.as_str()).map(|s| {
+                let token = self.secret.mint(&s.scope);
+                s.digest(&self.placement.image, &self.placement.backbone, &token)
+            });
             if digest.as_deref() == Some(c.digest.as_str()) {
                 if !c.running {
                     containers::start(docker, &c.name).await?;
@@ -148,7 +153,13 @@ impl Orchestrator {
             }
         }
         for spec in wanted.iter().filter(|s| !kept.contains(&s.name)) {
-            containers::create(docker, spec, &self.placement).await?;
+            containers::create(
+                docker,
+                spec,
+                &self.placement,
+                &self.secret.mint(&spec.scope),
+            )
+            .await?;
         }
         let vpcs: HashSet<&str> = topology.vpcs.iter().map(|v| v.vpc_id.as_str()).collect();
         for (vpc, net) in &networks {

@@ -5,6 +5,7 @@
 //!   `Ec2` and `Elbv2` (the AWS-shaped API), `Agent` (watch streams and health
 //!   reports), `Tunnel` (one stream per TCP flow).
 //! - [`address_map`]: a VPC's modelled addresses onto a real network's (Docker).
+//! - [`agent_token`]: agent credentials, scoped and checked with an HMAC.
 //! - [`ids`]: AWS resource ids (`vpc-` + 17 hex, …) and ARNs, checked once.
 //! - [`meta`]: the metadata that carries account, region and AWS error codes.
 //! - [`tunnel`]: the pump between a TCP socket and a tunnel stream, with
@@ -12,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod address_map;
+pub mod agent_token;
 pub mod ids;
 pub mod json;
 pub mod meta;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use plemu_proto::agent_token::{self, AgentToken};
 use plemu_proto::pb::agent_client::AgentClient;
 use plemu_proto::pb::{AgentRole, DesiredState, ProviderState, WatchRequest};
 use tokio_util::sync::CancellationToken;
@@ -48,6 +49,8 @@ pub struct Agent {
     pub client: AgentClient<Channel>,
     /// What this agent tells the control plane about itself.
     pub request: WatchRequest,
+    /// Proves to the control plane that this is an agent, and which.
+    pub token: Option<AgentToken>,
     /// The routing table the tunnel server reads.
     pub routes: Arc<Routes>,
     /// The health table, touched after each (re)connect so the health is reported again.
@@ -97,7 +100,8 @@ impl Agent {
 
     /// One Watch stream, applied until it ends.
     async fn watch_once(&mut self, backoff: &mut Backoff) -> Result<(), tonic::Status> {
-        let mut stream = self.client.watch(self.request.clone()).await?.into_inner();
+        let request = agent_token::request(self.token.as_ref(), self.request.clone());
+        let mut stream = self.client.watch(request).await?.into_inner();
         let mut first = true;
         while let Some(state) = stream.message().await? {
             if first {

@@ -61,6 +61,9 @@ pub struct Config {
     /// Where targets really are when the VPC is a Docker network whose subnet differs from its
     /// CIDR block: a registered IP is dialled at its real address. None: as registered.
     pub address_map: Option<plemu_proto::address_map::AddressMap>,
+    /// The token the control plane gave this agent; `None` only against a control plane that
+    /// asks for none (tests).
+    pub agent_token: Option<plemu_proto::agent_token::AgentToken>,
 }
 
 /// Runs until `shutdown` is cancelled: keeps a Watch stream to the control plane (reconnecting with backoff
@@ -102,12 +105,14 @@ pub async fn run(
     tracker.spawn(health::report::run(
         client.clone(),
         config.agent_id.clone(),
+        config.agent_token.clone(),
         health.clone(),
         token.clone(),
     ));
     let agent = Agent {
         client,
         request: Agent::watch_request(&config, &tunnel_address),
+        token: config.agent_token.clone(),
         routes: routes.clone(),
         health: health.clone(),
         supervisor: Supervisor::new(

@@ -5,6 +5,8 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
+use plemu_proto::agent_token::Scope;
+
 use super::Api;
 use crate::error::ApiError;
 use crate::state::{AgentInfo, Shared};
@@ -18,7 +20,9 @@ impl pb::agent_server::Agent for Api {
         &self,
         request: Request<pb::WatchRequest>,
     ) -> Result<Response<Self::WatchStream>, Status> {
+        let scope = self.agent_scope(&request)?;
         let req = request.into_inner();
+        allowed(&scope, &req)?;
         let role = req.role();
         if role == pb::AgentRole::Unspecified {
             return Err(ApiError::invalid(
@@ -44,10 +48,52 @@ impl pb::agent_server::Agent for Api {
         &self,
         request: Request<pb::ReportTargetHealthRequest>,
     ) -> Result<Response<pb::ReportTargetHealthResponse>, Status> {
+        if let Scope::Consumer { .. } = self.agent_scope(&request)? {
+            return Err(denied("a consumer agent's token cannot report target health").into());
+        }
         let req = request.into_inner();
         self.shared.report_health(req.agent_id, req.targets).await;
         Ok(Response::new(pb::ReportTargetHealthResponse {}))
     }
+}
+
+impl Api {
+    /// The scope of the caller's agent token.
+    fn agent_scope<T>(&self, request: &Request<T>) -> Result<Scope, ApiError> {
+        self.shared
+            .agent_secret
+            .check(request.metadata())
+            .map_err(|e| ApiError::auth_failure(e.to_string()))
+    }
+}
+
+/// Whether a token of `scope` may open the watch `req` asks for: a provider token serves its
+/// load balancer alone, a consumer token its VPC alone.
+fn allowed(scope: &Scope, req: &pb::WatchRequest) -> Result<(), ApiError> {
+    let ok = match scope {
+        Scope::All => true,
+        Scope::Provider { load_balancer_arn } => {
+            req.role() == pb::AgentRole::Provider
+                && req.load_balancer_arns == [load_balancer_arn.clone()]
+        }
+        Scope::Consumer { vpc_id } => {
+            req.role() == pb::AgentRole::Consumer && req.vpc_ids == [vpc_id.clone()]
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(denied(&format!(
+            "this agent token allows {scope:?} only, not a {:?} watch of VPCs {:?} and load balancers {:?}",
+            req.role(),
+            req.vpc_ids,
+            req.load_balancer_arns
+        )))
+    }
+}
+
+fn denied(message: &str) -> ApiError {
+    ApiError::denied("UnauthorizedOperation", message)
 }
 
 /// Sends `agent` a snapshot now and after every change that concerns it, until it goes away or

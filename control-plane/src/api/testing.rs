@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use plemu_proto::agent_token::{AgentSecret, AgentToken, Scope};
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 use tokio_util::sync::CancellationToken;
@@ -27,13 +28,30 @@ impl tonic::service::Interceptor for As {
 
 pub(crate) type Ec2 = pb::ec2_client::Ec2Client<InterceptedService<Channel, As>>;
 pub(crate) type Elb = pb::elbv2_client::Elbv2Client<InterceptedService<Channel, As>>;
-pub(crate) type Agent = pb::agent_client::AgentClient<Channel>;
+pub(crate) type Agent = pb::agent_client::AgentClient<InterceptedService<Channel, Bearer>>;
+
+/// Adds an agent token to every request.
+#[derive(Clone)]
+pub(crate) struct Bearer(pub Option<AgentToken>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(t) = &self.0 {
+            t.attach(&mut req);
+        }
+        Ok(req)
+    }
+}
 
 /// A running control plane.
 pub(crate) struct Server {
     token: CancellationToken,
     task: tokio::task::JoinHandle<Result<(), Error>>,
     channel: Channel,
+    /// The Agent service's own address.
+    agents: Channel,
+    /// Mints agent tokens.
+    secret: AgentSecret,
 }
 
 impl Server {
@@ -49,18 +67,27 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let token = CancellationToken::new();
-        let task = tokio::spawn(cp.serve(listener, token.clone()));
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-            .expect("url")
-            .connect()
+        let agents = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .expect("connect");
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let agents_addr = agents.local_addr().expect("addr");
+        let secret = cp.agent_secret().clone();
+        let token = CancellationToken::new();
+        let task = tokio::spawn(cp.serve(listener, agents, token.clone()));
+        let connect = |addr: std::net::SocketAddr| async move {
+            tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+                .expect("url")
+                .connect()
+                .await
+                .expect("connect")
+        };
         Self {
             token,
             task,
-            channel,
+            channel: connect(addr).await,
+            agents: connect(agents_addr).await,
+            secret,
         }
     }
 
@@ -79,8 +106,21 @@ impl Server {
         pb::elbv2_client::Elbv2Client::with_interceptor(self.channel.clone(), caller(account))
     }
 
+    /// An Agent client with a token for everything.
     pub fn agent(&self) -> Agent {
-        pb::agent_client::AgentClient::new(self.channel.clone())
+        self.agent_as(Some(Scope::All))
+    }
+
+    /// An Agent client with a token of `scope`, or none.
+    pub fn agent_as(&self, scope: Option<Scope>) -> Agent {
+        let token = scope.map(|s| self.secret.mint(&s));
+        pb::agent_client::AgentClient::with_interceptor(self.agents.clone(), Bearer(token))
+    }
+
+    /// An Agent client on the API's address (which does not serve it).
+    pub fn agent_on_api(&self) -> Agent {
+        let token = Some(self.secret.mint(&Scope::All));
+        pb::agent_client::AgentClient::with_interceptor(self.channel.clone(), Bearer(token))
     }
 }
 

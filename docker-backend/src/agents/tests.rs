@@ -104,6 +104,18 @@ fn one_container_per_eni_and_per_load_balancer_with_mapped_addresses() {
         "consumer --control-plane http://cp:4598 --agent-id plemu-eni-a --vpc-id vpc-c \
          --eni-id eni-a --address-map 10.96.0.0/16=10.0.0.0/16 --dns 127.0.0.1:53"
     );
+    assert_eq!(
+        specs[0].scope,
+        Scope::Consumer {
+            vpc_id: "vpc-c".into()
+        }
+    );
+    assert_eq!(
+        specs[2].scope,
+        Scope::Provider {
+            load_balancer_arn: ARN.into()
+        }
+    );
     let nlb = specs[2].args.join(" ");
     assert!(nlb.contains(&format!("--load-balancer-arn {ARN}")), "{nlb}");
     assert!(
@@ -124,13 +136,16 @@ fn nothing_for_a_vpc_without_a_network_and_digests_follow_the_spec() {
         "10.0.0.0/16=10.0.0.0/16".parse().unwrap(),
     )]);
     let mut t = topology();
-    let before = wanted(&t, &maps, &settings)[0].digest("plemu:dev", "bb");
+    let token = plemu_proto::agent_token::AgentSecret::random().mint(&Scope::All);
+    let digest =
+        |t: &TopologyState, token| wanted(t, &maps, &settings)[0].digest("plemu:dev", "bb", token);
+    let before = digest(&t, &token);
     // Private DNS turned off: the alias goes, so the container is replaced.
     t.endpoints[0].dns_names.pop();
-    let after = wanted(&t, &maps, &settings)[0].digest("plemu:dev", "bb");
+    let after = digest(&t, &token);
     assert_ne!(before, after);
-    assert_eq!(
-        after,
-        wanted(&t, &maps, &settings)[0].digest("plemu:dev", "bb")
-    );
+    assert_eq!(after, digest(&t, &token));
+    // A new secret (a wiped data directory) replaces it too.
+    let other = plemu_proto::agent_token::AgentSecret::random().mint(&Scope::All);
+    assert_ne!(after, digest(&t, &other));
 }

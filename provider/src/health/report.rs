@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use plemu_proto::agent_token::{self, AgentToken};
 use plemu_proto::pb::ReportTargetHealthRequest;
 use plemu_proto::pb::agent_client::AgentClient;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +23,7 @@ const REPORT_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn run(
     mut client: AgentClient<Channel>,
     agent_id: String,
+    token: Option<AgentToken>,
     table: Arc<HealthTable>,
     shutdown: CancellationToken,
 ) {
@@ -42,7 +44,10 @@ pub async fn run(
         let count = request.targets.len();
         let sent = tokio::select! {
             _ = shutdown.cancelled() => return,
-            r = tokio::time::timeout(REPORT_TIMEOUT, client.report_target_health(request)) => r,
+            r = tokio::time::timeout(
+                REPORT_TIMEOUT,
+                client.report_target_health(agent_token::request(token.as_ref(), request)),
+            ) => r,
         };
         match sent {
             Ok(Ok(_)) => {

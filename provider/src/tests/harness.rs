@@ -113,6 +113,7 @@ impl Harness {
             vpc_ids: vec![],
             load_balancer_arns: vec![],
             address_map: None,
+            agent_token: None,
         };
         let task = tokio::spawn(run(config, listener, shutdown.clone()));
         Self {

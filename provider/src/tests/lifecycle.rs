@@ -53,6 +53,7 @@ async fn bad_control_plane_url_is_an_error() {
         vpc_ids: vec![],
         load_balancer_arns: vec![],
         address_map: None,
+        agent_token: None,
     };
     let err = run(config, listener, CancellationToken::new())
         .await

@@ -21,6 +21,8 @@ async fn the_three_roles_as_separate_processes_carry_redis() -> anyhow::Result<(
         &[
             "--api",
             "127.0.0.1:0",
+            "--agents",
+            "127.0.0.1:0",
             "--data-dir",
             data_dir,
             "--eni-bind-net",
@@ -30,13 +32,34 @@ async fn the_three_roles_as_separate_processes_carry_redis() -> anyhow::Result<(
         ],
     )?;
     let url = format!("http://{}", cp.address("api")?);
+    let agents = format!("http://{}", cp.address("agents")?);
+    // Agents apart prove who they are with a token made from the control plane's secret.
+    let token = std::process::Command::new(plemu_testkit::process::plemu_bin()?)
+        .args(["agent-token", "--all", "--data-dir", data_dir])
+        .output()?;
+    anyhow::ensure!(token.status.success(), "agent-token: {token:?}");
+    let token = String::from_utf8(token.stdout)?.trim().to_string();
     let _provider = RoleProcess::start(
         "provider",
-        &["--control-plane", &url, "--tunnel", "127.0.0.1:0"],
+        &[
+            "--control-plane",
+            &agents,
+            "--agent-token",
+            &token,
+            "--tunnel",
+            "127.0.0.1:0",
+        ],
     )?;
     let consumer = RoleProcess::start(
         "consumer",
-        &["--control-plane", &url, "--dns", "127.0.0.1:0"],
+        &[
+            "--control-plane",
+            &agents,
+            "--agent-token",
+            &token,
+            "--dns",
+            "127.0.0.1:0",
+        ],
     )?;
     let dns = consumer.address("dns")?;
 

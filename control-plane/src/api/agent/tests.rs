@@ -74,3 +74,86 @@ async fn only_changes_that_concern_an_agent_reach_it() {
     assert_eq!(grant.load_balancer_arns, vec![p.lb_arn.clone()]);
     s.stop().await;
 }
+
+/// The Agent service is on its own address, for agents with a token; a token opens the one load
+/// balancer or VPC it names and nothing else.
+#[tokio::test]
+async fn agents_need_a_token_and_stay_in_its_scope() {
+    use plemu_proto::agent_token::Scope;
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let p = provider(&s, false).await;
+    let (vpc, _) = consumer_vpc(&s, "us-east-1a").await;
+    let steal = |role: pb::AgentRole, vpcs: &[&str], lbs: &[&str]| pb::WatchRequest {
+        role: role.into(),
+        agent_id: "thief".into(),
+        vpc_ids: vpcs.iter().map(|v| v.to_string()).collect(),
+        load_balancer_arns: lbs.iter().map(|v| v.to_string()).collect(),
+        ..Default::default()
+    };
+
+    // The API's address does not serve it; without a token, or with a forged one: AuthFailure.
+    let e = s
+        .agent_on_api()
+        .watch(steal(Consumer, &[], &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::Unimplemented, "{e:?}");
+    let e = s
+        .agent_as(None)
+        .watch(steal(Consumer, &[], &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), code(&e)),
+        (tonic::Code::Unauthenticated, "AuthFailure")
+    );
+    let mut forged = s.agent_as(None);
+    let mut req = tonic::Request::new(steal(Consumer, &[], &[]));
+    req.metadata_mut()
+        .insert("authorization", "Bearer v1.2a.00".parse().unwrap());
+    let e = forged.watch(req).await.unwrap_err();
+    assert_eq!(code(&e), "AuthFailure");
+
+    // A consumer's token: its VPC only, never every VPC, never a provider's view or reports.
+    let consumer = Scope::Consumer {
+        vpc_id: vpc.clone(),
+    };
+    let mut c = s.agent_as(Some(consumer));
+    for req in [
+        steal(Consumer, &[], &[]),
+        steal(Consumer, &[&vpc, &p.vpc], &[]),
+        steal(Provider, &[&vpc], &[]),
+    ] {
+        let e = c.watch(req).await.unwrap_err();
+        assert_eq!(code(&e), "UnauthorizedOperation", "{e:?}");
+    }
+    let e = c
+        .report_target_health(pb::ReportTargetHealthRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "UnauthorizedOperation");
+    let mut w = c
+        .watch(steal(Consumer, &[&vpc], &[]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(w.message().await.unwrap().unwrap().consumer.is_some());
+
+    // A provider's token: its load balancer only.
+    let lb = Scope::Provider {
+        load_balancer_arn: p.lb_arn.clone(),
+    };
+    let mut pr = s.agent_as(Some(lb));
+    let e = pr.watch(steal(Provider, &[], &[])).await.unwrap_err();
+    assert_eq!(code(&e), "UnauthorizedOperation");
+    let mut w = pr
+        .watch(steal(Provider, &[], &[&p.lb_arn]))
+        .await
+        .unwrap()
+        .into_inner();
+    let state = w.message().await.unwrap().unwrap().provider.unwrap();
+    assert_eq!(state.load_balancers.len(), 1);
+    s.stop().await;
+}
