@@ -136,6 +136,17 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
                     state: e.state.as_str().into(),
                     credential: e.credential.clone(),
                     load_balancer_arns: svc.nlb_arns.clone(),
+                    network_interfaces: e
+                        .enis
+                        .iter()
+                        .map(|n| pb::EniSpec {
+                            network_interface_id: n.id.clone(),
+                            subnet_id: n.subnet_id.clone(),
+                            availability_zone: n.az.clone(),
+                            private_ip_address: n.ip.to_string(),
+                            ..Default::default()
+                        })
+                        .collect(),
                 })
         })
         .collect();

@@ -1,6 +1,7 @@
 //! Whether a new flow may pass, and to which target: the grant, the listener and the flow hash.
 
 use plemu_proto::pb::{OpenFlow, ProviderState};
+use subtle::ConstantTimeEq;
 use tonic::Status;
 
 use crate::health::TargetKey;
@@ -37,6 +38,13 @@ pub enum Rejection {
     UnknownEndpoint(String),
     /// The credential does not match the endpoint's.
     BadCredential(String),
+    /// The flow claims a network interface, zone or address the endpoint does not have.
+    ForeignInterface {
+        /// The endpoint.
+        vpc_endpoint_id: String,
+        /// What the flow claimed: `eni@zone/address`.
+        claimed: String,
+    },
     /// The endpoint connection is not `available`.
     NotAvailable {
         /// The endpoint.
@@ -68,6 +76,12 @@ impl Rejection {
             Self::BadCredential(vpce) => {
                 Status::permission_denied(format!("invalid credential for VPC endpoint {vpce}"))
             }
+            Self::ForeignInterface {
+                vpc_endpoint_id,
+                claimed,
+            } => Status::permission_denied(format!(
+                "VPC endpoint {vpc_endpoint_id} has no network interface {claimed}"
+            )),
             Self::NotAvailable {
                 vpc_endpoint_id,
                 state,
@@ -108,9 +122,29 @@ pub fn admit(
     let Some(grant) = state.endpoints.iter().find(|g| &g.vpc_endpoint_id == vpce) else {
         return Admission::Rejected(Rejection::UnknownEndpoint(vpce.clone()));
     };
-    if grant.credential.is_empty() || grant.credential != open.credential {
+    let same: bool = grant
+        .credential
+        .as_bytes()
+        .ct_eq(open.credential.as_bytes())
+        .into();
+    if grant.credential.is_empty() || !same {
         return Admission::Rejected(Rejection::BadCredential(vpce.clone()));
     }
+    // The interface, its zone and its address: nothing the open frame says is taken on trust.
+    let eni_ip = open.eni_address.rsplit_once(':').map(|(ip, _)| ip);
+    let Some(eni) = grant.network_interfaces.iter().find(|n| {
+        n.network_interface_id == open.network_interface_id
+            && n.availability_zone == open.availability_zone
+            && Some(n.private_ip_address.as_str()) == eni_ip
+    }) else {
+        return Admission::Rejected(Rejection::ForeignInterface {
+            vpc_endpoint_id: vpce.clone(),
+            claimed: format!(
+                "{}@{}/{}",
+                open.network_interface_id, open.availability_zone, open.eni_address
+            ),
+        });
+    };
     if grant.state != "available" {
         return Admission::Rejected(Rejection::NotAvailable {
             vpc_endpoint_id: vpce.clone(),
@@ -152,7 +186,7 @@ pub fn admit(
     let is_healthy = |t: &plemu_proto::pb::TargetSpec| health.is_healthy(&TargetKey::of(tg, t));
     let Some(choice) = choose(
         &tg.targets,
-        &open.availability_zone,
+        &eni.availability_zone,
         lb.cross_zone_enabled,
         is_healthy,
         &flow,

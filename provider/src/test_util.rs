@@ -8,9 +8,9 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use plemu_proto::pb::agent_server::{Agent, AgentServer};
 use plemu_proto::pb::{
-    DesiredState, EndpointGrant, HealthCheckSpec, ListenerSpec, LoadBalancerSpec, OpenFlow,
-    ProviderState, ReportTargetHealthRequest, ReportTargetHealthResponse, TargetGroupSpec,
-    TargetSpec, WatchRequest,
+    DesiredState, EndpointGrant, EniSpec, HealthCheckSpec, ListenerSpec, LoadBalancerSpec,
+    OpenFlow, ProviderState, ReportTargetHealthRequest, ReportTargetHealthResponse,
+    TargetGroupSpec, TargetSpec, WatchRequest,
 };
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -288,6 +288,12 @@ pub mod fixture {
                 state: endpoint_state.into(),
                 credential: CREDENTIAL.into(),
                 load_balancer_arns: vec![LB_ARN.into()],
+                network_interfaces: vec![EniSpec {
+                    network_interface_id: "eni-0123456789abcdef0".into(),
+                    availability_zone: AZ.into(),
+                    private_ip_address: "10.1.1.4".into(),
+                    ..Default::default()
+                }],
             }],
         }
     }

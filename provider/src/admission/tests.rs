@@ -19,6 +19,8 @@ fn case_table() {
     let available = fixture::provider_state(&targets, "available");
     let pending = fixture::provider_state(&targets, "pendingAcceptance");
     let empty = fixture::provider_state(&[], "available");
+    let mut eni_in_b = available.clone();
+    eni_in_b.endpoints[0].network_interfaces[0].availability_zone = "us-east-1b".into();
     let open = fixture::open_flow();
     let with = |f: fn(&mut OpenFlow)| {
         let mut o = open.clone();
@@ -32,6 +34,30 @@ fn case_table() {
             "unknown endpoint",
             &available,
             with(|o| o.vpc_endpoint_id = "vpce-0000000000000000f".into()),
+            Some(Code::PermissionDenied),
+        ),
+        (
+            "another endpoint's interface",
+            &available,
+            with(|o| o.network_interface_id = "eni-0000000000000000f".into()),
+            Some(Code::PermissionDenied),
+        ),
+        (
+            "an empty zone (which once made every target eligible)",
+            &available,
+            with(|o| o.availability_zone = String::new()),
+            Some(Code::PermissionDenied),
+        ),
+        (
+            "another zone",
+            &available,
+            with(|o| o.availability_zone = "us-east-1c".into()),
+            Some(Code::PermissionDenied),
+        ),
+        (
+            "another address",
+            &available,
+            with(|o| o.eni_address = "10.1.1.5:6379".into()),
             Some(Code::PermissionDenied),
         ),
         (
@@ -55,7 +81,7 @@ fn case_table() {
         ("no targets", &empty, open.clone(), Some(Code::Unavailable)),
         (
             "no target in the ENI's zone",
-            &available,
+            &eni_in_b,
             with(|o| o.availability_zone = "us-east-1b".into()),
             Some(Code::Unavailable),
         ),
