@@ -83,7 +83,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let (agents, agent_url) = match &d.docker_self {
         Some(me) => {
             let me = if me == "auto" {
-                hostname()?
+                crate::roles::hostname()?
             } else {
                 me.clone()
             };
@@ -183,12 +183,6 @@ fn instance_of(data_dir: &Path) -> anyhow::Result<String> {
     std::fs::create_dir_all(data_dir)?;
     std::fs::write(&file, &id).with_context(|| format!("cannot write {}", file.display()))?;
     Ok(id)
-}
-
-/// This machine's (or container's) host name.
-fn hostname() -> anyhow::Result<String> {
-    let name = std::fs::read_to_string("/etc/hostname").context("cannot read /etc/hostname")?;
-    Ok(name.trim().to_string())
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

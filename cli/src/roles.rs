@@ -168,10 +168,14 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
     let addr = tunnel.local_addr()?;
+    let advertise = match args.advertise {
+        Some(a) => a,
+        None => advertised(addr, &hostname()?),
+    };
     let cfg = plemu_provider::Config {
         control_plane: args.control_plane,
         agent_id: args.agent_id,
-        advertise_address: args.advertise,
+        advertise_address: Some(advertise.clone()),
         vpc_ids: args.vpc_ids,
         load_balancer_arns: args.load_balancer_arns,
         address_map: args.address_map,
@@ -188,8 +192,28 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::from),
         )
     });
+    tracing::info!(tunnel = %addr, %advertise, "plemu provider ready");
     println!("plemu provider ready: tunnel {addr}");
     shutdown::supervise(token, tasks).await
+}
+
+/// The address consumer agents are told to dial for a tunnel listener bound to `local`: an
+/// unspecified address (`0.0.0.0`) cannot be dialled, so this host's name stands for it.
+pub(crate) fn advertised(local: SocketAddr, hostname: &str) -> String {
+    if local.ip().is_unspecified() {
+        format!("{hostname}:{}", local.port())
+    } else {
+        local.to_string()
+    }
+}
+
+/// This machine's (or container's) host name.
+///
+/// # Errors
+/// When `/etc/hostname` cannot be read.
+pub(crate) fn hostname() -> anyhow::Result<String> {
+    let name = std::fs::read_to_string("/etc/hostname").context("cannot read /etc/hostname")?;
+    Ok(name.trim().to_string())
 }
 
 /// Runs a consumer agent alone.
@@ -241,4 +265,17 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
     });
     println!("plemu consumer ready: dns {dns_addr}");
     shutdown::supervise(token, tasks).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unspecified_tunnel_address_is_advertised_by_host_name() {
+        let any: SocketAddr = "0.0.0.0:4600".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:4600".parse().unwrap();
+        assert_eq!(advertised(any, "nlb-1"), "nlb-1:4600");
+        assert_eq!(advertised(local, "nlb-1"), "127.0.0.1:4600");
+    }
 }

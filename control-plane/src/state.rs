@@ -172,12 +172,29 @@ impl Shared {
         n
     }
 
-    /// Forgets a watching agent whose stream ended.
+    /// Forgets a watching agent whose stream ended. When it was a provider's last stream, what
+    /// it reported turns `unavailable`: nobody checks those targets any more.
     pub async fn unregister_agent(&self, n: u64) {
-        let gone = self.state.lock().await.agents.remove(&n);
-        if gone.is_some_and(|a| a.role == pb::AgentRole::Provider) {
-            self.bump();
+        let mut st = self.state.lock().await;
+        let Some(gone) = st.agents.remove(&n) else {
+            return;
+        };
+        if gone.role != pb::AgentRole::Provider {
+            return;
         }
+        let still_there = st.agents.values().any(|a| a.agent_id == gone.agent_id);
+        if !still_there && let Some(reports) = st.health.get_mut(&gone.agent_id) {
+            for r in reports {
+                r.state = "unavailable".into();
+                r.reason = "Elb.InternalError".into();
+                r.description = format!(
+                    "Health checks stopped: provider agent {} disconnected",
+                    gone.agent_id
+                );
+            }
+        }
+        drop(st);
+        self.bump();
     }
 
     /// Replaces the target health reports of provider agent `agent_id`.

@@ -146,7 +146,7 @@ impl TunnelService {
         let target = route.target();
         tracing::Span::current().record("target.addr", tracing::field::display(&target));
         if route.failed_open {
-            tracing::info!(target_group = %route.target_group_arn, "no healthy target: failing open");
+            tracing::debug!(target_group = %route.target_group_arn, "no healthy target: failing open");
         }
         let dialled = tokio::select! {
             _ = self.shutdown.cancelled() => return,
@@ -168,18 +168,18 @@ impl TunnelService {
             plemu_proto::tunnel::reset_socket(socket);
             return tracing::debug!("consumer left before the flow opened");
         }
-        tracing::info!(load_balancer = %route.load_balancer_arn, "flow opened");
+        tracing::debug!(load_balancer = %route.load_balancer_arn, "flow opened");
         let started = Instant::now();
         let stats = tokio::select! {
             _ = self.shutdown.cancelled() => {
-                return tracing::info!(duration = ?started.elapsed(), "flow stopped by shutdown");
+                return tracing::debug!(duration = ?started.elapsed(), "flow stopped by shutdown");
             }
             stats = splice(socket, tx, inbound) => stats,
         };
         if let FlowEnd::LocalError(e) = &stats.end {
             tracing::debug!(error = %e, "target socket error");
         }
-        tracing::info!(
+        tracing::debug!(
             bytes.to_target = stats.bytes_in,
             bytes.to_client = stats.bytes_out,
             end = ?stats.end,

@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tonic::Streaming;
-use tracing::{Instrument, debug, info, info_span, warn};
+use tracing::{Instrument, debug, info_span, warn};
 
 use crate::ClientAddress;
 use crate::security_group::{self, Admission};
@@ -225,7 +225,7 @@ async fn flow(
     let client_modelled = admitted.open.client_address.clone();
     let opened = tokio::select! {
         () = token.cancelled() => {
-            info!("endpoint listener stopped while the flow was opening");
+            debug!("endpoint listener stopped while the flow was opening");
             reset_socket(socket);
             return;
         }
@@ -239,7 +239,7 @@ async fn flow(
             return;
         }
     };
-    info!(client.modelled = %client_modelled, target = %opened.target, "flow opened");
+    debug!(client.modelled = %client_modelled, target = %opened.target, "flow opened");
     let inbound = UntilCancelled {
         inner: opened.inbound,
         token,
@@ -250,10 +250,10 @@ async fn flow(
     match &stats.end {
         FlowEnd::Closed => {}
         FlowEnd::LocalError(e) => debug!(error = %e, "client socket error"),
-        FlowEnd::ResetByPeer(reason) => info!(%reason, "flow reset"),
-        FlowEnd::StreamLost(reason) => info!(%reason, "tunnel stream lost"),
+        FlowEnd::ResetByPeer(reason) => debug!(%reason, "flow reset"),
+        FlowEnd::StreamLost(reason) => debug!(%reason, "tunnel stream lost"),
     }
-    info!(bytes_out = stats.bytes_out, bytes_in = stats.bytes_in, end = ?stats.end, "flow closed");
+    debug!(bytes_out = stats.bytes_out, bytes_in = stats.bytes_in, end = ?stats.end, "flow closed");
 }
 
 /// The provider's frames, until the listener's token is cancelled: then a

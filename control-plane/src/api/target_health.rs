@@ -73,9 +73,15 @@ fn health_of(st: &State, tg: &TargetGroup, t: &Target) -> pb::TargetHealthDescri
             ),
         );
     }
-    let report = st.health.values().flatten().find(|r| {
-        r.target_group_arn == tg.arn && r.target_id == t.id && r.port == u32::from(t.port)
-    });
+    // A live agent's report wins over one left `unavailable` by an agent that went away.
+    let report = st
+        .health
+        .values()
+        .flatten()
+        .filter(|r| {
+            r.target_group_arn == tg.arn && r.target_id == t.id && r.port == u32::from(t.port)
+        })
+        .max_by_key(|r| r.state != "unavailable");
     match report {
         Some(r) => description(tg, t, (&r.state, &r.reason, &r.description)),
         None => description(

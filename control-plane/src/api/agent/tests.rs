@@ -157,3 +157,71 @@ async fn agents_need_a_token_and_stay_in_its_scope() {
     assert_eq!(state.load_balancers.len(), 1);
     s.stop().await;
 }
+
+/// A provider agent that goes away leaves no `healthy` behind: its targets turn `unavailable`
+/// until an agent checks them again.
+#[tokio::test]
+async fn health_of_a_provider_that_went_away_is_unavailable() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let p = provider(&s, false).await;
+    let mut elb = s.elb(PROVIDER);
+    let state = |elb: &mut Elb| {
+        let mut elb = elb.clone();
+        let arn = p.tg_arn.clone();
+        async move {
+            let h = elb
+                .describe_target_health(pb::DescribeTargetHealthRequest {
+                    target_group_arn: arn,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let th = h.target_health_descriptions[0]
+                .target_health
+                .clone()
+                .unwrap();
+            (th.state, th.reason)
+        }
+    };
+    let report = |state: &str| pb::ReportTargetHealthRequest {
+        agent_id: "provider-9".into(),
+        targets: vec![pb::TargetHealthReport {
+            target_group_arn: p.tg_arn.clone(),
+            target_id: "10.0.1.10".into(),
+            port: 6379,
+            state: state.into(),
+            ..Default::default()
+        }],
+    };
+    let w = watch(&s, Provider, "provider-9", "127.0.0.1:7", &[&p.vpc]).await;
+    s.agent()
+        .report_target_health(report("healthy"))
+        .await
+        .unwrap();
+    assert_eq!(state(&mut elb).await.0, "healthy");
+
+    drop(w);
+    let mut seen = state(&mut elb).await;
+    for _ in 0..50 {
+        if seen.0 == "unavailable" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        seen = state(&mut elb).await;
+    }
+    assert_eq!(
+        seen,
+        ("unavailable".to_string(), "Elb.InternalError".to_string())
+    );
+
+    // Back, and reporting: the live report wins.
+    let _w = watch(&s, Provider, "provider-9", "127.0.0.1:7", &[&p.vpc]).await;
+    s.agent()
+        .report_target_health(report("healthy"))
+        .await
+        .unwrap();
+    assert_eq!(state(&mut elb).await.0, "healthy");
+    s.stop().await;
+}
