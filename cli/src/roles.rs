@@ -19,9 +19,11 @@ pub struct StoreArgs {
     /// Directory of the embedded store; everything created through the API lives here and survives restarts.
     #[arg(long, env = "PLEMU_DATA_DIR", default_value = ".plemu")]
     pub data_dir: PathBuf,
-    /// Loopback range from which each endpoint network interface gets an address of its own to listen on.
-    #[arg(long, env = "PLEMU_ENI_BIND_NET", default_value = "127.1.0.0/16")]
-    pub eni_bind_net: ipnet::Ipv4Net,
+    /// Loopback range from which each endpoint network interface gets an address of its own to
+    /// listen on. Default: a /22 of 127.64.0.0/10 chosen once per data directory and kept in it,
+    /// so that two plemu instances on one machine never share an address.
+    #[arg(long, env = "PLEMU_ENI_BIND_NET")]
+    pub eni_bind_net: Option<ipnet::Ipv4Net>,
     /// How long a new endpoint stays `pending` (and a new load balancer `provisioning`), e.g. `1s`, `200ms`, `0`.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub provisioning_delay: Duration,

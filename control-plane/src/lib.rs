@@ -6,6 +6,7 @@
 //!   API address, `Agent` on an address of its own for agents with a token.
 //! - `api`, `api/`: one thin handler per AWS action (decode -> validate -> apply -> encode).
 //! - `model`, `model/`: the stored resources and their state enums.
+//! - `bind_net`: the data directory's own loopback block for ENI addresses.
 //! - `validate`: AWS's parameter rules; `filter`: Describe* filters.
 //! - `state`: resources behind one lock, committed to the store before each answer; timers.
 //! - `store`: redb, one table of `kind/id` -> JSON.
@@ -14,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod bind_net;
 pub mod error;
 mod filter;
 mod model;
@@ -38,8 +40,10 @@ pub struct Config {
     /// Directory holding the store file (`plemu.redb`); created if missing.
     pub data_dir: PathBuf,
     /// Loopback range from which each ENI (endpoint network interface) gets its own bind address
-    /// in all-in-one mode. Default 127.1.0.0/16 (network address skipped; first free, persisted).
-    pub eni_bind_net: ipnet::Ipv4Net,
+    /// in all-in-one mode (network address skipped; first free, persisted). `None`: a /22 of
+    /// 127.64.0.0/10 chosen once for the data directory and kept in it, clear of addresses
+    /// something on the machine listens on.
+    pub eni_bind_net: Option<ipnet::Ipv4Net>,
     /// How long an accepted endpoint stays `pending` (and a new NLB `provisioning`) before it
     /// becomes `available`/`active`. Default 1 s. Tests use 0.
     pub provisioning_delay: Duration,
@@ -49,8 +53,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from(".plemu"),
-            eni_bind_net: ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(127, 1, 0, 0), 16)
-                .expect("prefix 16 is valid"),
+            eni_bind_net: None,
             provisioning_delay: Duration::from_secs(1),
         }
     }

@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     pub config: Config,
     /// Signs and checks agent tokens; kept in the data directory.
     pub agent_secret: AgentSecret,
+    /// Where ENI bind addresses come from (the configured block, or the data directory's own).
+    pub eni_bind_net: ipnet::Ipv4Net,
     /// In an `Arc` so that a commit can own the lock (see [`Shared::mutate`]).
     state: Arc<Mutex<State>>,
     store: Store,
@@ -91,12 +93,20 @@ impl Shared {
             path: dir.join(plemu_proto::agent_token::SECRET_FILE),
             source,
         })?;
+        let eni_bind_net = match config.eni_bind_net {
+            Some(net) => net,
+            None => crate::bind_net::load_or_choose(&dir).map_err(|source| Error::DataDir {
+                path: dir.join(crate::bind_net::FILE),
+                source,
+            })?,
+        };
         let store = Store::open(&dir.join(FILE_NAME))?;
         let res = Resources::load(store.load()?)?;
         let (version, _) = watch::channel(1);
         let shared = Self(Arc::new(Inner {
             config,
             agent_secret,
+            eni_bind_net,
             state: Arc::new(Mutex::new(State {
                 res,
                 ..State::default()

@@ -14,8 +14,8 @@ use anyhow::{Context, bail};
 pub struct PlemuOptions {
     /// The data directory; `None` for a fresh temporary one.
     pub data_dir: Option<PathBuf>,
-    /// Loopback range for ENI addresses; `None` for a random /24 in 127.64.0.0/10, so that
-    /// plemu instances running side by side never share an address.
+    /// Loopback range for ENI addresses; `None` for plemu's default, a block of the data
+    /// directory's own (so that instances side by side never share an address).
     pub eni_bind_net: Option<String>,
     /// `--provisioning-delay`, e.g. `0` or `1s`.
     pub provisioning_delay: String,
@@ -40,7 +40,7 @@ pub struct Plemu {
     /// The DNS server address (UDP and TCP).
     pub dns: SocketAddr,
     data_dir: PathBuf,
-    eni_bind_net: String,
+    eni_bind_net: Option<String>,
     log: PathBuf,
     _temp: Option<tempfile::TempDir>,
 }
@@ -81,13 +81,17 @@ impl Plemu {
                 (Some(t), d)
             }
         };
-        let eni_bind_net = opts.eni_bind_net.clone().unwrap_or_else(random_bind_net);
-        Self::spawn(data_dir, eni_bind_net, &opts.provisioning_delay, temp)
+        Self::spawn(
+            data_dir,
+            opts.eni_bind_net.clone(),
+            &opts.provisioning_delay,
+            temp,
+        )
     }
 
     fn spawn(
         data_dir: PathBuf,
-        eni_bind_net: String,
+        eni_bind_net: Option<String>,
         delay: &str,
         temp: Option<tempfile::TempDir>,
     ) -> anyhow::Result<Self> {
@@ -104,7 +108,9 @@ impl Plemu {
             "--data-dir".into(),
             data_dir.clone().into(),
         ]);
-        args.extend(["--eni-bind-net".into(), eni_bind_net.clone().into()]);
+        if let Some(net) = &eni_bind_net {
+            args.extend(["--eni-bind-net".into(), net.into()]);
+        }
         let (child, line) = spawn_until_ready(&args, &log, "plemu ready:")?;
         let mut plemu = Self {
             child: Some(child),
@@ -325,18 +331,4 @@ impl Drop for RoleProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// A random /24 inside 127.64.0.0/10, so that plemu instances running side by side never share an ENI address.
-pub fn random_bind_net() -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let k = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let n = (std::process::id() as u64).rotate_left(17)
-        ^ k.rotate_left(41)
-        ^ std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-    let n = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-    format!("127.{}.{}.0/24", 64 + (n % 64), (n >> 8) % 256)
 }

@@ -82,7 +82,7 @@ pub(super) async fn create_endpoint(
                         format!("The VPC endpoint service {} does not support the availability zone of the subnet: {id}.", svc.name),
                     ));
                 }
-                let bind = allocate_bind(res, s.config.eni_bind_net, &enis)?;
+                let bind = allocate_bind(res, s.eni_bind_net, &enis)?;
                 enis.push(Eni { id: NetworkInterfaceId::generate().to_string(), subnet_id: id.clone(), az: subnet.az.clone(), ip: allocate_ip(res, subnet)?, bind });
             }
             let security_group_ids = if req.security_group_ids.is_empty() {

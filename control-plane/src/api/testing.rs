@@ -60,7 +60,7 @@ impl Server {
         let cp = ControlPlane::open(Config {
             data_dir: dir.to_path_buf(),
             provisioning_delay: Duration::ZERO,
-            ..Config::default()
+            eni_bind_net: Some("127.1.0.0/16".parse().expect("a block")),
         })
         .await
         .expect("open");

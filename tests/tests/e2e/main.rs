@@ -7,4 +7,5 @@ mod failure_modes;
 mod redis_path;
 mod restart;
 mod roles;
+mod side_by_side;
 mod support;

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use plemu_testkit::process::random_bind_net;
 use plemu_testkit::topology::TopologySpec;
 use plemu_testkit::{Api, RedisServer, RedisTopology, RoleProcess, trace_init};
 
@@ -14,7 +13,6 @@ async fn the_three_roles_as_separate_processes_carry_redis() -> anyhow::Result<(
     trace_init();
     let redis = RedisServer::start()?;
     let data = tempfile::tempdir()?;
-    let net = random_bind_net();
     let data_dir = data.path().to_str().unwrap_or_default();
     let cp = RoleProcess::start(
         "control-plane",
@@ -25,8 +23,6 @@ async fn the_three_roles_as_separate_processes_carry_redis() -> anyhow::Result<(
             "127.0.0.1:0",
             "--data-dir",
             data_dir,
-            "--eni-bind-net",
-            &net,
             "--provisioning-delay",
             "0",
         ],
