@@ -76,6 +76,9 @@ pub enum FlowEnd {
     LocalError(String),
     /// The tunnel stream broke or ended without a half-close.
     StreamLost(String),
+    /// Stopped from outside (endpoint deleted, agent shutting down), with the reason the peer
+    /// was sent in a reset.
+    Cancelled(String),
 }
 
 /// What [`splice`] moved and how the flow ended.
@@ -89,22 +92,37 @@ pub struct FlowStats {
     pub end: FlowEnd,
 }
 
+/// How long a reset may wait for room in the tunnel stream when the flow ends from this side;
+/// a peer that reads nothing does not hold the flow open.
+const RESET_SEND_LIMIT: Duration = Duration::from_secs(1);
+
 /// Pumps bytes both ways between `socket` and a tunnel stream until both
 /// directions are closed or either side resets. On a reset or a lost stream
 /// the socket is closed with an RST.
-pub async fn splice<S: FrameSink, R: FrameSource>(
-    socket: TcpStream,
-    mut tx: S,
-    mut rx: R,
-) -> FlowStats {
+pub async fn splice<S: FrameSink, R: FrameSource>(socket: TcpStream, tx: S, rx: R) -> FlowStats {
+    splice_until(socket, tx, rx, std::future::pending()).await
+}
+
+/// As [`splice`], until `cancel` resolves (with a reason): then, in whatever state the flow is
+/// (half-closed, or stalled on a peer that reads nothing), the peer is sent a reset with that
+/// reason and the socket is closed with an RST. A socket write error sends the peer a reset too.
+pub async fn splice_until<S, R, C>(socket: TcpStream, mut tx: S, mut rx: R, cancel: C) -> FlowStats
+where
+    S: FrameSink,
+    R: FrameSource,
+    C: Future<Output = String>,
+{
     let _ = socket.set_nodelay(true);
     let (mut rd, mut wr) = socket.into_split();
     let mut bytes_out = 0u64;
     let mut bytes_in = 0u64;
+    // Whether the peer still has to be told: a write error or a cancellation (a read error
+    // sends its own reset).
+    let mut tell_peer = None;
     let end = {
         let up = socket_to_stream(&mut rd, &mut tx, &mut bytes_out);
         let down = stream_to_socket(&mut rx, &mut wr, &mut bytes_in);
-        tokio::pin!(up, down);
+        tokio::pin!(up, down, cancel);
         let (mut up_done, mut down_done) = (false, false);
         loop {
             tokio::select! {
@@ -114,14 +132,26 @@ pub async fn splice<S: FrameSink, R: FrameSource>(
                 },
                 r = &mut down, if !down_done => match r {
                     Ok(()) => down_done = true,
+                    Err(FlowEnd::LocalError(e)) => {
+                        tell_peer = Some(e.clone());
+                        break FlowEnd::LocalError(e);
+                    }
                     Err(end) => break end,
                 },
+                reason = &mut cancel => {
+                    tell_peer = Some(reason.clone());
+                    break FlowEnd::Cancelled(reason);
+                }
             }
             if up_done && down_done {
                 break FlowEnd::Closed;
             }
         }
     };
+    if let Some(reason) = tell_peer {
+        let reset = tx.send_frame(frame(Kind::Reset(Reset { reason })));
+        let _ = tokio::time::timeout(RESET_SEND_LIMIT, reset).await;
+    }
     if end == FlowEnd::Closed {
         drop((rd, wr));
     } else {
@@ -230,3 +260,6 @@ pub fn reset_socket(socket: TcpStream) {
     let _ = socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO));
     drop(socket);
 }
+
+#[cfg(test)]
+mod tests;

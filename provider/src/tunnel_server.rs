@@ -6,7 +6,7 @@ use std::time::Duration;
 use plemu_proto::pb::frame::Kind;
 use plemu_proto::pb::tunnel_server::{Tunnel, TunnelServer};
 use plemu_proto::pb::{FlowOpened, Frame, OpenFlow};
-use plemu_proto::tunnel::{FLOW_CHANNEL_FRAMES, FlowEnd, frame, splice};
+use plemu_proto::tunnel::{FLOW_CHANNEL_FRAMES, FlowEnd, frame, splice_until};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -170,12 +170,13 @@ impl TunnelService {
         }
         tracing::debug!(load_balancer = %route.load_balancer_arn, "flow opened");
         let started = Instant::now();
-        let stats = tokio::select! {
-            _ = self.shutdown.cancelled() => {
-                return tracing::debug!(duration = ?started.elapsed(), "flow stopped by shutdown");
-            }
-            stats = splice(socket, tx, inbound) => stats,
+        let shutdown = self.shutdown.clone();
+        let stopped = async move {
+            shutdown.cancelled().await;
+            "provider agent shutting down".to_string()
         };
+        // On shutdown the target gets an RST and the consumer a reset, as when an NLB goes away.
+        let stats = splice_until(socket, tx, inbound, stopped).await;
         if let FlowEnd::LocalError(e) = &stats.end {
             tracing::debug!(error = %e, "target socket error");
         }

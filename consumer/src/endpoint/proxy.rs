@@ -3,12 +3,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use plemu_proto::pb::{Frame, OpenFlow, Reset, frame::Kind};
-use plemu_proto::tunnel::{FlowEnd, FrameSource, frame, reset_socket, splice};
+use plemu_proto::pb::OpenFlow;
+use plemu_proto::tunnel::{FlowEnd, reset_socket, splice_until};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tonic::Streaming;
 use tracing::{Instrument, debug, info_span, warn};
 
 use crate::ClientAddress;
@@ -240,47 +238,20 @@ async fn flow(
         }
     };
     debug!(client.modelled = %client_modelled, target = %opened.target, "flow opened");
-    let inbound = UntilCancelled {
-        inner: opened.inbound,
-        token,
-        reset_tx: opened.tx.clone(),
-        reason: format!("VPC endpoint {} listener stopped", listen.vpce),
+    let reason = format!("VPC endpoint {} listener stopped", listen.vpce);
+    let stopped = async move {
+        token.cancelled().await;
+        reason
     };
-    let stats = splice(socket, opened.tx, inbound).await;
+    let stats = splice_until(socket, opened.tx, opened.inbound, stopped).await;
     match &stats.end {
         FlowEnd::Closed => {}
         FlowEnd::LocalError(e) => debug!(error = %e, "client socket error"),
         FlowEnd::ResetByPeer(reason) => debug!(%reason, "flow reset"),
         FlowEnd::StreamLost(reason) => debug!(%reason, "tunnel stream lost"),
+        FlowEnd::Cancelled(reason) => debug!(%reason, "flow ended by its listener"),
     }
     debug!(bytes_out = stats.bytes_out, bytes_in = stats.bytes_in, end = ?stats.end, "flow closed");
-}
-
-/// The provider's frames, until the listener's token is cancelled: then a
-/// `reset`, so that the shared pump aborts the client socket itself.
-struct UntilCancelled {
-    /// The tunnel stream's inbound half.
-    inner: Streaming<Frame>,
-    /// The listener's token.
-    token: CancellationToken,
-    /// Tells the provider about a cancellation (best effort: the stream is
-    /// dropped right after, which the provider also takes as the end).
-    reset_tx: mpsc::Sender<Frame>,
-    /// The reason given in the made-up `reset`.
-    reason: String,
-}
-
-impl FrameSource for UntilCancelled {
-    async fn next_frame(&mut self) -> Result<Option<Frame>, tonic::Status> {
-        tokio::select! {
-            () = self.token.cancelled() => {
-                let reset = frame(Kind::Reset(Reset { reason: self.reason.clone() }));
-                let _ = self.reset_tx.try_send(reset.clone());
-                Ok(Some(reset))
-            }
-            next = self.inner.message() => next,
-        }
-    }
 }
 
 #[cfg(test)]

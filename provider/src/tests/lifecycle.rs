@@ -34,6 +34,14 @@ async fn shutdown_ends_open_flows_and_run_returns() {
     assert_eq!(echoed.kind, Some(Kind::Data(Bytes::from_static(b"x"))));
 
     h.stop().await;
+    // The consumer is told, as a client of a vanished NLB sees an RST; then the stream ends.
+    let last = tokio::time::timeout(WAIT, inbound.message())
+        .await
+        .expect("flow ends");
+    assert!(
+        matches!(&last, Ok(Some(f)) if matches!(&f.kind, Some(Kind::Reset(r)) if r.reason == "provider agent shutting down")),
+        "a reset at shutdown: {last:?}"
+    );
     let end = tokio::time::timeout(WAIT, inbound.message())
         .await
         .expect("flow ends");

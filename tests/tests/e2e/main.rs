@@ -9,3 +9,4 @@ mod restart;
 mod roles;
 mod side_by_side;
 mod support;
+mod teardown;
