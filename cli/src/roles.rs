@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use plemu_proto::address_map::AddressMap;
-use tokio::net::{TcpListener, UdpSocket};
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::{shutdown, up::parse_duration};
+use crate::{shutdown, up::bind_dns, up::parse_duration};
 
 /// The control plane's store and model options, shared by `plemu up` and `plemu control-plane`.
 #[derive(clap::Args, Debug)]
@@ -224,13 +224,7 @@ pub(crate) fn hostname() -> anyhow::Result<String> {
 /// When the DNS address cannot be bound or the agent fails.
 pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
     shutdown::init_tracing();
-    let dns_udp = UdpSocket::bind(args.dns)
-        .await
-        .with_context(|| format!("cannot bind the DNS server to udp {}", args.dns))?;
-    let dns_addr = dns_udp.local_addr()?;
-    let dns_tcp = TcpListener::bind(dns_addr)
-        .await
-        .with_context(|| format!("cannot bind the DNS server to tcp {dns_addr}"))?;
+    let (dns_udp, dns_tcp, dns_addr) = bind_dns(args.dns).await?;
     let cfg = plemu_consumer::Config {
         control_plane: args.control_plane,
         agent_id: args.agent_id,

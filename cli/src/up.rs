@@ -46,13 +46,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let api = TcpListener::bind(args.api)
         .await
         .with_context(|| format!("cannot listen for the API on {}", args.api))?;
-    let dns_udp = UdpSocket::bind(args.dns)
-        .await
-        .with_context(|| format!("cannot bind the DNS server to udp {}", args.dns))?;
-    let dns_addr = dns_udp.local_addr()?;
-    let dns_tcp = TcpListener::bind(dns_addr)
-        .await
-        .with_context(|| format!("cannot bind the DNS server to tcp {dns_addr}"))?;
+    let (dns_udp, dns_tcp, dns_addr) = bind_dns(args.dns).await?;
     let tunnel = TcpListener::bind(args.tunnel)
         .await
         .with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
@@ -122,6 +116,36 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     shutdown::supervise(token, tasks).await
 }
 
+/// Binds the DNS server's UDP socket and TCP listener on one address. With port 0 the UDP port
+/// is picked first and may be taken for TCP (an outgoing connection's ephemeral port, say):
+/// then another is tried, up to 20 times.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn bind_dns(addr: SocketAddr) -> anyhow::Result<(UdpSocket, TcpListener, SocketAddr)> {
+    let mut attempts = 0;
+    loop {
+        let udp = UdpSocket::bind(addr)
+            .await
+            .with_context(|| format!("cannot bind the DNS server to udp {addr}"))?;
+        let bound = udp.local_addr()?;
+        match TcpListener::bind(bound).await {
+            Ok(tcp) => return Ok((udp, tcp, bound)),
+            Err(e)
+                if addr.port() == 0
+                    && e.kind() == std::io::ErrorKind::AddrInUse
+                    && attempts < 20 =>
+            {
+                attempts += 1;
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot bind the DNS server to tcp {bound}"));
+            }
+        }
+    }
+}
+
 /// The address to dial for a listener bound to `addr` (an unspecified address means loopback).
 pub fn dialable(addr: SocketAddr) -> SocketAddr {
     match addr {
@@ -170,6 +194,20 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("fast").is_err());
+    }
+
+    #[tokio::test]
+    async fn dns_binds_udp_and_tcp_on_one_port_around_a_taken_one() {
+        // Take many TCP ports, so that a UDP port 0 often lands on one of them.
+        let mut held = Vec::new();
+        for _ in 0..200 {
+            held.push(TcpListener::bind("127.0.0.1:0").await.unwrap());
+        }
+        for _ in 0..50 {
+            let (udp, tcp, addr) = bind_dns("127.0.0.1:0".parse().unwrap()).await.unwrap();
+            assert_eq!(udp.local_addr().unwrap(), addr);
+            assert_eq!(tcp.local_addr().unwrap(), addr);
+        }
     }
 
     #[test]

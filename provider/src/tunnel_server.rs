@@ -29,6 +29,8 @@ const STREAM_WINDOW: u32 = 4 * 1024 * 1024;
 /// HTTP/2 window of one connection, shared by its streams: large so that one stalled flow
 /// cannot starve the others.
 const CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
+/// How long a new tunnel stream may take to send its `open` frame.
+const OPEN_DEADLINE: Duration = Duration::from_secs(10);
 /// Interval of HTTP/2 keepalive pings to consumer agents.
 const KEEPALIVE: Duration = Duration::from_secs(30);
 
@@ -96,7 +98,18 @@ impl TunnelService {
     async fn flow(self, mut inbound: Streaming<Frame>, tx: mpsc::Sender<Result<Frame, Status>>) {
         let first = tokio::select! {
             _ = self.shutdown.cancelled() => return,
-            first = inbound.message() => first,
+            first = tokio::time::timeout(OPEN_DEADLINE, inbound.message()) => match first {
+                Ok(first) => first,
+                Err(_) => {
+                    tracing::debug!("tunnel stream sent no `open` in time");
+                    let _ = tx
+                        .send(Err(Status::deadline_exceeded(format!(
+                            "no `open` frame within {OPEN_DEADLINE:?}"
+                        ))))
+                        .await;
+                    return;
+                }
+            },
         };
         let open = match first {
             Ok(Some(Frame {

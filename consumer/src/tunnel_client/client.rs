@@ -8,6 +8,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::Streaming;
 use tonic::transport::Channel;
 
+/// How long the provider may take to answer `open` (it dials the target within 10 s).
+pub(crate) const OPEN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// A tunnel stream the provider accepted, ready for `splice`.
 #[derive(Debug)]
 pub(crate) struct OpenedStream {
@@ -27,9 +30,23 @@ pub(crate) struct OpenedStream {
 ///
 /// # Errors
 /// The provider's status when it refused the flow (permission denied,
-/// failed precondition, unavailable, …), or a status describing a stream that
-/// ended or answered something other than `opened` first.
+/// failed precondition, unavailable, …), a status describing a stream that
+/// ended or answered something other than `opened` first, or `DeadlineExceeded`
+/// after [`OPEN_DEADLINE`].
 pub(crate) async fn open(
+    client: &mut TunnelClient<Channel>,
+    open: OpenFlow,
+) -> Result<OpenedStream, tonic::Status> {
+    tokio::time::timeout(OPEN_DEADLINE, handshake(client, open))
+        .await
+        .unwrap_or_else(|_| {
+            Err(tonic::Status::deadline_exceeded(format!(
+                "provider did not answer `open` within {OPEN_DEADLINE:?}"
+            )))
+        })
+}
+
+async fn handshake(
     client: &mut TunnelClient<Channel>,
     open: OpenFlow,
 ) -> Result<OpenedStream, tonic::Status> {

@@ -68,3 +68,27 @@ async fn bad_control_plane_url_is_an_error() {
         .unwrap_err();
     assert!(matches!(err, Error::ControlPlaneUrl { .. }), "{err}");
 }
+
+/// A tunnel stream that never sends `open` is ended after the deadline, not held forever.
+#[tokio::test]
+async fn a_stream_without_open_is_refused_after_the_deadline() {
+    let h = Harness::serving(&[]).await;
+    let mut client =
+        plemu_proto::pb::tunnel_client::TunnelClient::connect(format!("http://{}", h.tunnel))
+            .await
+            .unwrap();
+    let (_tx, rx) = tokio::sync::mpsc::channel::<plemu_proto::pb::Frame>(1);
+    let mut inbound = client
+        .open(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    let started = std::time::Instant::now();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), inbound.message())
+        .await
+        .expect("ended within 20 s")
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::DeadlineExceeded, "{status:?}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(9));
+    h.stop().await;
+}

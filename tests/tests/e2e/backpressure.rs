@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
+
 use plemu_testkit::topology::TopologySpec;
 use plemu_testkit::{Scenario, eventually, trace_init};
 use tokio::io::AsyncWriteExt;
@@ -37,7 +39,7 @@ async fn a_target_that_reads_nothing_stalls_the_client_with_bounded_memory() -> 
     .await?;
     topo.wait_available(&api, Duration::from_secs(10)).await?;
     let addr = private_dns_addr(&plemu).await?;
-    let rss_before = plemu.rss_kib().unwrap_or(0);
+    let rss_before = plemu.rss_kib().context("cannot read plemu's RSS")?;
 
     let mut client = eventually(Duration::from_secs(10), || async {
         Ok(tokio::net::TcpStream::connect(addr).await?)
@@ -55,7 +57,7 @@ async fn a_target_that_reads_nothing_stalls_the_client_with_bounded_memory() -> 
             Err(_) => break,
         }
     }
-    let rss_after = plemu.rss_kib().unwrap_or(0);
+    let rss_after = plemu.rss_kib().context("cannot read plemu's RSS")?;
     eprintln!(
         "stalled after {} MiB; plemu rss {} -> {} KiB",
         written >> 20,

@@ -9,7 +9,7 @@ use plemu_testkit::{
     Api, Plemu, PlemuOptions, RedisServer, RedisTopology, Scenario, eventually, trace_init,
 };
 
-use crate::support::{endpoint_addr, private_dns_addr, redis_cmd};
+use crate::support::{endpoint_addr, ping_raw, private_dns_addr, redis_cmd};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_client_reaches_redis_through_the_private_dns_name() -> anyhow::Result<()> {
@@ -69,11 +69,11 @@ async fn redis_client_reaches_redis_through_the_private_dns_name() -> anyhow::Re
         "private name and regional name differ"
     );
 
-    // Pending acceptance: no traffic passes.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(
-        redis_cmd(addr, &["PING"]).await.is_err(),
-        "a pendingAcceptance endpoint carried traffic"
+    // Pending acceptance: the endpoint takes the connection and resets it.
+    assert_eq!(
+        ping_raw(addr).await?,
+        Err(std::io::ErrorKind::ConnectionReset),
+        "a pendingAcceptance endpoint must reset the client"
     );
 
     // The provider sees the request and accepts it; the endpoint becomes available.
@@ -144,10 +144,10 @@ async fn a_security_group_that_does_not_admit_the_client_drops_it() -> anyhow::R
     let topo = RedisTopology::build(&api, &spec).await?;
     topo.wait_available(&api, Duration::from_secs(10)).await?;
     let addr = private_dns_addr(&plemu).await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(
-        redis_cmd(addr, &["PING"]).await.is_err(),
-        "the security group let the client through"
+    assert_eq!(
+        ping_raw(addr).await?,
+        Err(std::io::ErrorKind::ConnectionReset),
+        "the security group must reset the client"
     );
 
     // Admitting the consumer VPC's CIDR lets the same client through, with no other change.

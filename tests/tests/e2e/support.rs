@@ -44,3 +44,32 @@ pub async fn private_dns_addr(plemu: &plemu_testkit::Plemu) -> anyhow::Result<So
     })
     .await
 }
+
+/// How a refused client sees plemu: the connection is taken (the listener is up), then reset.
+/// Connects to `addr` (waiting up to 10 s for its listener), sends a Redis PING and returns
+/// what came back, or how the connection failed.
+pub async fn ping_raw(addr: SocketAddr) -> anyhow::Result<Result<Vec<u8>, std::io::ErrorKind>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = plemu_testkit::eventually(Duration::from_secs(10), || async {
+        Ok(tokio::net::TcpStream::connect(addr).await?)
+    })
+    .await?;
+    let mut reply = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        s.write_all(b"*1\r\n$4\r\nPING\r\n").await?;
+        let mut buf = [0u8; 64];
+        loop {
+            let n = s.read(&mut buf).await?;
+            if n == 0 || reply.ends_with(b"\r\n") {
+                return Ok::<_, std::io::Error>(());
+            }
+            reply.extend_from_slice(&buf[..n]);
+            if reply.ends_with(b"\r\n") {
+                return Ok(());
+            }
+        }
+    })
+    .await
+    .context("no answer and no reset within 5 s")?;
+    Ok(ended.map(|()| reply).map_err(|e| e.kind()))
+}
