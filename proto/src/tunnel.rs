@@ -16,7 +16,7 @@ use std::io;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
@@ -169,17 +169,24 @@ where
 }
 
 /// Socket → stream. `Ok` once EOF was read and `half_close` sent.
+///
+/// The read buffer exists only while data is in flight: it is taken when the socket becomes
+/// readable and let go as soon as the socket has nothing more, so an idle flow holds no buffer
+/// (9,000 idle flows with a 64 KiB buffer each once kept plemu's memory near 1 GiB).
 async fn socket_to_stream<S: FrameSink>(
     rd: &mut OwnedReadHalf,
     tx: &mut S,
     count: &mut u64,
 ) -> Result<(), FlowEnd> {
-    let mut buf = BytesMut::with_capacity(MAX_DATA_FRAME);
+    let mut buf = BytesMut::new();
     loop {
+        if let Err(e) = rd.readable().await {
+            return Err(read_failed(tx, &e).await);
+        }
         if buf.capacity() < MAX_DATA_FRAME / 4 {
             buf.reserve(MAX_DATA_FRAME);
         }
-        match rd.read_buf(&mut buf).await {
+        match rd.try_read_buf(&mut buf) {
             Ok(0) => {
                 return if tx.send_frame(frame(Kind::HalfClose(HalfClose {}))).await {
                     Ok(())
@@ -196,16 +203,21 @@ async fn socket_to_stream<S: FrameSink>(
                     return Err(FlowEnd::StreamLost("tunnel stream closed".into()));
                 }
             }
-            Err(e) => {
-                let reason = e.to_string();
-                tx.send_frame(frame(Kind::Reset(Reset {
-                    reason: reason.clone(),
-                })))
-                .await;
-                return Err(FlowEnd::LocalError(reason));
-            }
+            // Nothing more for now: let the buffer go until the socket is readable again.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => buf = BytesMut::new(),
+            Err(e) => return Err(read_failed(tx, &e).await),
         }
     }
+}
+
+/// Tells the peer about a failed read with a reset; the flow's end.
+async fn read_failed<S: FrameSink>(tx: &mut S, e: &io::Error) -> FlowEnd {
+    let reason = e.to_string();
+    tx.send_frame(frame(Kind::Reset(Reset {
+        reason: reason.clone(),
+    })))
+    .await;
+    FlowEnd::LocalError(reason)
 }
 
 /// Stream → socket. `Ok` once `half_close` arrived and the socket's write side was shut.
