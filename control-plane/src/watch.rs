@@ -136,17 +136,7 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
                     state: e.state.as_str().into(),
                     credential: e.credential.clone(),
                     load_balancer_arns: svc.nlb_arns.clone(),
-                    network_interfaces: e
-                        .enis
-                        .iter()
-                        .map(|n| pb::EniSpec {
-                            network_interface_id: n.id.clone(),
-                            subnet_id: n.subnet_id.clone(),
-                            availability_zone: n.az.clone(),
-                            private_ip_address: n.ip.to_string(),
-                            ..Default::default()
-                        })
-                        .collect(),
+                    network_interfaces: enis(st, e),
                 })
         })
         .collect();
@@ -247,22 +237,7 @@ fn endpoint_spec(st: &State, e: &Endpoint) -> pb::EndpointSpec {
         credential: e.credential.clone(),
         provider_tunnel_address,
         ports,
-        network_interfaces: e
-            .enis
-            .iter()
-            .map(|n| pb::EniSpec {
-                network_interface_id: n.id.clone(),
-                subnet_id: n.subnet_id.clone(),
-                subnet_cidr: res
-                    .subnets
-                    .get(&n.subnet_id)
-                    .map(|s| s.cidr.to_string())
-                    .unwrap_or_default(),
-                availability_zone: n.az.clone(),
-                private_ip_address: n.ip.to_string(),
-                bind_address: n.bind.to_string(),
-            })
-            .collect(),
+        network_interfaces: enis(st, e),
         security_group_ids: e.security_group_ids.clone(),
         dns_names: e
             .dns_names(svc)
@@ -274,4 +249,24 @@ fn endpoint_spec(st: &State, e: &Endpoint) -> pb::EndpointSpec {
             })
             .collect(),
     }
+}
+
+/// The endpoint's network interfaces, as both agents see them.
+fn enis(st: &State, e: &Endpoint) -> Vec<pb::EniSpec> {
+    e.enis
+        .iter()
+        .map(|n| pb::EniSpec {
+            network_interface_id: n.id.clone(),
+            subnet_id: n.subnet_id.clone(),
+            subnet_cidr: st
+                .res
+                .subnets
+                .get(&n.subnet_id)
+                .map(|s| s.cidr.to_string())
+                .unwrap_or_default(),
+            availability_zone: n.az.clone(),
+            private_ip_address: n.ip.to_string(),
+            bind_address: n.bind.to_string(),
+        })
+        .collect()
 }

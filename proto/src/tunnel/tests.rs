@@ -32,6 +32,21 @@ async fn pair() -> (TcpStream, TcpStream) {
     (ours, peer)
 }
 
+/// A flow spliced on `ours` with channels for the tunnel stream: the running splice, the sender
+/// of its inbound frames, and the receiver of what it sends.
+fn spliced(
+    ours: TcpStream,
+    capacity: usize,
+) -> (
+    tokio::task::JoinHandle<FlowStats>,
+    mpsc::Sender<Result<Frame, tonic::Status>>,
+    mpsc::Receiver<Frame>,
+) {
+    let (tx, out) = mpsc::channel::<Frame>(capacity);
+    let (in_tx, in_rx) = mpsc::channel(capacity);
+    (tokio::spawn(splice(ours, tx, Inbound(in_rx))), in_tx, out)
+}
+
 /// Everything the splice sent into the tunnel, until it dropped its sender.
 async fn sent(mut out: mpsc::Receiver<Frame>) -> Vec<Kind> {
     let mut all = Vec::new();
@@ -62,9 +77,7 @@ fn is_reset(k: &Kind) -> bool {
 #[tokio::test]
 async fn a_reset_from_the_stream_resets_the_socket() {
     let (ours, mut peer) = pair().await;
-    let (tx, out) = mpsc::channel::<Frame>(8);
-    let (in_tx, in_rx) = mpsc::channel(8);
-    let flow = tokio::spawn(splice(ours, tx, Inbound(in_rx)));
+    let (flow, in_tx, out) = spliced(ours, 8);
     in_tx
         .send(Ok(frame(Kind::Data("hi".into()))))
         .await
@@ -87,9 +100,7 @@ async fn a_reset_from_the_stream_resets_the_socket() {
 #[tokio::test]
 async fn a_reset_socket_sends_a_reset_frame() {
     let (ours, peer) = pair().await;
-    let (tx, out) = mpsc::channel::<Frame>(8);
-    let (_in_tx, in_rx) = mpsc::channel(8);
-    let flow = tokio::spawn(splice(ours, tx, Inbound(in_rx)));
+    let (flow, _in_tx, out) = spliced(ours, 8);
     reset_socket(peer);
     let stats = flow.await.unwrap();
     assert!(
@@ -104,9 +115,7 @@ async fn a_reset_socket_sends_a_reset_frame() {
 #[tokio::test]
 async fn a_write_error_sends_a_reset_frame() {
     let (ours, peer) = pair().await;
-    let (tx, out) = mpsc::channel(64);
-    let (in_tx, in_rx) = mpsc::channel(64);
-    let flow = tokio::spawn(splice(ours, tx, Inbound(in_rx)));
+    let (flow, in_tx, out) = spliced(ours, 64);
     // The peer closes (a FIN, so reading sees a clean end); data keeps coming from the stream:
     // the peer's kernel answers with an RST and a later write fails.
     drop(peer);
@@ -136,9 +145,7 @@ async fn a_write_error_sends_a_reset_frame() {
 #[tokio::test]
 async fn a_stream_lost_mid_flow_resets_the_socket() {
     let (ours, mut peer) = pair().await;
-    let (tx, _out) = mpsc::channel::<Frame>(8);
-    let (in_tx, in_rx) = mpsc::channel(8);
-    let flow = tokio::spawn(splice(ours, tx, Inbound(in_rx)));
+    let (flow, in_tx, _out) = spliced(ours, 8);
     in_tx
         .send(Ok(frame(Kind::Data("partial".into()))))
         .await
@@ -162,9 +169,7 @@ async fn a_stream_lost_mid_flow_resets_the_socket() {
 #[tokio::test]
 async fn half_close_each_way_ends_with_fins() {
     let (ours, mut peer) = pair().await;
-    let (tx, out) = mpsc::channel::<Frame>(8);
-    let (in_tx, in_rx) = mpsc::channel(8);
-    let flow = tokio::spawn(splice(ours, tx, Inbound(in_rx)));
+    let (flow, in_tx, out) = spliced(ours, 8);
     peer.write_all(b"ping").await.unwrap();
     peer.shutdown().await.unwrap();
     in_tx
