@@ -11,6 +11,11 @@ use plemu_proto::pb;
 use crate::api::Api;
 use crate::process::{Plemu, PlemuOptions};
 
+mod vpc;
+
+pub use vpc::ProviderVpc;
+use vpc::{create_subnet, create_vpc, subnet_of};
+
 /// The provider's account in the tests.
 pub const PROVIDER: &str = "111111111111";
 /// The consumer's account in the tests.
@@ -66,40 +71,6 @@ pub struct Publish {
     pub client_cidr: String,
     /// The consumer VPC's CIDR block, a /16.
     pub consumer_cidr: String,
-}
-
-/// The provider's VPC, created before its targets (in Docker, targets join its network).
-#[derive(Debug, Clone)]
-pub struct ProviderVpc {
-    /// The VPC.
-    pub vpc_id: String,
-    /// Its subnets: `x.y.1.0/24` in us-east-1a and `x.y.2.0/24` in us-east-1b.
-    pub subnet_ids: Vec<String>,
-}
-
-impl ProviderVpc {
-    /// Creates the provider's VPC with CIDR block `cidr` (a /16) and its two subnets.
-    ///
-    /// # Errors
-    /// Any failed API call, or a CIDR block that is not a /16.
-    pub async fn create(api: &Api, cidr: &str) -> anyhow::Result<Self> {
-        let mut ec2 = api.ec2(PROVIDER);
-        let vpc_id = create_vpc(&mut ec2, cidr).await?;
-        let a = create_subnet(&mut ec2, &vpc_id, &subnet_of(cidr, 1)?, "us-east-1a").await?;
-        let b = create_subnet(&mut ec2, &vpc_id, &subnet_of(cidr, 2)?, "us-east-1b").await?;
-        Ok(Self {
-            vpc_id,
-            subnet_ids: vec![a, b],
-        })
-    }
-}
-
-/// The `n`th /24 of the /16 `cidr`: `subnet_of("10.1.0.0/16", 2)` is `10.1.2.0/24`.
-fn subnet_of(cidr: &str, n: u8) -> anyhow::Result<String> {
-    let (addr, len) = cidr.split_once('/').context("a CIDR block")?;
-    anyhow::ensure!(len == "16", "{cidr} is not a /16");
-    let [a, b, ..] = addr.parse::<std::net::Ipv4Addr>()?.octets();
-    Ok(format!("{a}.{b}.{n}.0/24"))
 }
 
 /// The ids of what [`RedisTopology::build`] created.
@@ -392,39 +363,4 @@ impl RedisTopology {
             .first()
             .map_or("", |d| d.dns_name.as_str())
     }
-}
-
-async fn create_vpc(ec2: &mut crate::api::Ec2, cidr: &str) -> anyhow::Result<String> {
-    let vpc = ec2
-        .create_vpc(pb::CreateVpcRequest {
-            cidr_block: cidr.into(),
-            ..Default::default()
-        })
-        .await
-        .context("CreateVpc")?
-        .into_inner()
-        .vpc
-        .context("no vpc")?;
-    Ok(vpc.vpc_id)
-}
-
-async fn create_subnet(
-    ec2: &mut crate::api::Ec2,
-    vpc: &str,
-    cidr: &str,
-    az: &str,
-) -> anyhow::Result<String> {
-    let subnet = ec2
-        .create_subnet(pb::CreateSubnetRequest {
-            vpc_id: vpc.into(),
-            cidr_block: cidr.into(),
-            availability_zone: az.into(),
-            ..Default::default()
-        })
-        .await
-        .with_context(|| format!("CreateSubnet {cidr}"))?
-        .into_inner()
-        .subnet
-        .context("no subnet")?;
-    Ok(subnet.subnet_id)
 }
