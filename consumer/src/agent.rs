@@ -126,7 +126,21 @@ impl Agent {
 
     /// Makes listeners, DNS names, the shared table and tunnel connections match `state`.
     fn apply(&self, state: DesiredState, listeners: &mut Listeners) {
-        let consumer = state.consumer.unwrap_or_default();
+        let mut consumer = state.consumer.unwrap_or_default();
+        // A control plane that just restarted knows no provider until the provider agents
+        // reconnect: keep dialling the last provider an endpoint had meanwhile, so that its
+        // traffic keeps flowing (a provider that really went away fails the flows anyway).
+        self.ctx.table.read(|old| {
+            for e in consumer
+                .endpoints
+                .iter_mut()
+                .filter(|e| e.provider_tunnel_address.is_empty())
+            {
+                if let Some(before) = old.endpoints.get(&e.vpc_endpoint_id) {
+                    e.provider_tunnel_address = before.provider_tunnel_address.clone();
+                }
+            }
+        });
         let snapshot = Snapshot::from_state(&consumer);
         let wanted = listener::wanted(&snapshot, self.settings.bind, &self.settings.eni_ids);
         let providers: HashSet<String> = consumer

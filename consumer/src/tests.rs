@@ -262,6 +262,28 @@ async fn no_provider_agent_resets_clients() {
     c.stop().await;
 }
 
+/// A restarted control plane knows no provider until the providers reconnect: the last one
+/// is still dialled meanwhile (the group change proves the new snapshot was applied).
+#[tokio::test]
+async fn a_provider_the_control_plane_forgot_for_a_moment_is_still_dialled() {
+    let c = Running::start(ProviderMode::Echo).await;
+    c.control_plane.push(c.state("available", "10.2.0.0/16"));
+    assert_reset(c.connect().await).await;
+    let cp = &c.control_plane;
+    cp.push(c.state_with_provider("available", "10.1.0.0/16", ""));
+    for attempt in 0.. {
+        let mut s = c.connect().await;
+        let mut echo = [0u8; 4];
+        let ok = s.write_all(b"ping").await.is_ok() && s.read_exact(&mut echo).await.is_ok();
+        if ok && &echo == b"ping" {
+            break;
+        }
+        assert!(attempt < 50, "the remembered provider was not dialled");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    c.stop().await;
+}
+
 #[tokio::test]
 async fn a_refused_tunnel_stream_resets_the_client() {
     let mode = ProviderMode::Refuse(tonic::Code::PermissionDenied, "credential mismatch".into());
