@@ -113,7 +113,6 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         },
         agents: plemu_docker::agents::AgentSettings {
             control_plane: agent_url.clone(),
-            log_filter: d.agent_log.clone(),
         },
         pool: d.docker_address_pool,
     };

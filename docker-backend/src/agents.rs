@@ -40,8 +40,6 @@ pub struct ContainerSpec {
 pub struct AgentSettings {
     /// The control plane's agent URL as containers on the backbone dial it.
     pub control_plane: String,
-    /// `RUST_LOG` for the agents, passed in their environment; empty: their default.
-    pub log_filter: String,
 }
 
 // === impl ContainerSpec ===

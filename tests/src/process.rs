@@ -285,15 +285,15 @@ pub struct RoleProcess {
 }
 
 impl RoleProcess {
-    /// Starts `plemu ROLE ARGS… MORE…` and waits for its `plemu ROLE ready:` line.
+    /// Starts `plemu ROLE ARGS…` and waits for its `plemu ROLE ready:` line.
     ///
     /// # Errors
     /// When it does not start or become ready.
-    pub fn start(role: &'static str, args: &[&str], more: &[&str]) -> anyhow::Result<Self> {
+    pub fn start(role: &'static str, args: &[&str]) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let log = dir.path().join(format!("{role}.log"));
         let mut all: Vec<std::ffi::OsString> = vec![role.into()];
-        all.extend(args.iter().chain(more).map(Into::into));
+        all.extend(args.iter().map(Into::into));
         let ready = match role {
             "control-plane" => "plemu control-plane ready:",
             "provider" => "plemu provider ready:",

@@ -61,7 +61,6 @@ fn one_container_per_eni_and_per_load_balancer_with_mapped_addresses() {
     ]);
     let settings = AgentSettings {
         control_plane: "http://cp:4598".into(),
-        log_filter: String::new(),
     };
     let specs = wanted(&topology(), &maps, &settings);
     let summary: Vec<_> = specs
@@ -128,7 +127,6 @@ fn one_container_per_eni_and_per_load_balancer_with_mapped_addresses() {
 fn nothing_for_a_vpc_without_a_network_and_digests_follow_the_spec() {
     let settings = AgentSettings {
         control_plane: "http://cp:4598".into(),
-        log_filter: String::new(),
     };
     assert!(wanted(&topology(), &HashMap::new(), &settings).is_empty());
     let maps = HashMap::from([(

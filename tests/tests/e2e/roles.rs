@@ -31,8 +31,16 @@ impl Roles {
         let data_dir = data.path().to_str().unwrap_or_default().to_string();
         let cp = RoleProcess::start(
             "control-plane",
-            &["--api", "127.0.0.1:0", "--agents", "127.0.0.1:0"],
-            &["--data-dir", &data_dir, "--provisioning-delay", "0"],
+            &[
+                "--api",
+                "127.0.0.1:0",
+                "--agents",
+                "127.0.0.1:0",
+                "--data-dir",
+                &data_dir,
+                "--provisioning-delay",
+                "0",
+            ],
         )?;
         let url = format!("http://{}", cp.address("api")?);
         let agents = format!("http://{}", cp.address("agents")?);
@@ -43,13 +51,7 @@ impl Roles {
         anyhow::ensure!(token.status.success(), "agent-token: {token:?}");
         let token = String::from_utf8(token.stdout)?.trim().to_string();
         let provider = provider(&agents, &token)?;
-        let auth = [
-            "--control-plane",
-            agents.as_str(),
-            "--agent-token",
-            token.as_str(),
-        ];
-        let consumer = RoleProcess::start("consumer", &auth, &["--dns", "127.0.0.1:0"])?;
+        let consumer = agent("consumer", &agents, &token, &["--dns", "127.0.0.1:0"])?;
         let dns = consumer.address("dns")?;
 
         let api = Api::connect(&url).await?;
@@ -78,8 +80,19 @@ impl Roles {
 }
 
 fn provider(agents: &str, token: &str) -> anyhow::Result<RoleProcess> {
-    let auth = ["--control-plane", agents, "--agent-token", token];
-    RoleProcess::start("provider", &auth, &["--tunnel", "127.0.0.1:0"])
+    agent("provider", agents, token, &["--tunnel", "127.0.0.1:0"])
+}
+
+/// An agent role dialling the control plane's agents' address with `token`, plus `args`.
+fn agent(
+    role: &'static str,
+    agents: &str,
+    token: &str,
+    args: &[&str],
+) -> anyhow::Result<RoleProcess> {
+    let mut all = vec!["--control-plane", agents, "--agent-token", token];
+    all.extend_from_slice(args);
+    RoleProcess::start(role, &all)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
