@@ -68,9 +68,10 @@ pub struct ProviderArgs {
     /// This agent's token, from `plemu agent-token` (never printed).
     #[arg(long, env = "PLEMU_AGENT_TOKEN", hide_env_values = true)]
     pub agent_token: Option<plemu_proto::agent_token::AgentToken>,
-    /// Name of this agent.
-    #[arg(long, env = "PLEMU_AGENT_ID", default_value = "provider-0")]
-    pub agent_id: String,
+    /// Name of this agent, unique among the provider agents of a control plane (target health
+    /// is kept by it). Default: `provider@` and the address it advertises.
+    #[arg(long, env = "PLEMU_AGENT_ID")]
+    pub agent_id: Option<String>,
     /// Address of the tunnel server consumer agents dial.
     #[arg(long, env = "PLEMU_TUNNEL", default_value = "0.0.0.0:4600")]
     pub tunnel: SocketAddr,
@@ -102,9 +103,9 @@ pub struct ConsumerArgs {
     /// This agent's token, from `plemu agent-token` (never printed).
     #[arg(long, env = "PLEMU_AGENT_TOKEN", hide_env_values = true)]
     pub agent_token: Option<plemu_proto::agent_token::AgentToken>,
-    /// Name of this agent.
-    #[arg(long, env = "PLEMU_AGENT_ID", default_value = "consumer-0")]
-    pub agent_id: String,
+    /// Name of this agent. Default: `consumer@` and the host name.
+    #[arg(long, env = "PLEMU_AGENT_ID")]
+    pub agent_id: Option<String>,
     /// Address of the DNS server (UDP and TCP).
     #[arg(long, env = "PLEMU_DNS", default_value = crate::DEFAULT_DNS)]
     pub dns: SocketAddr,
@@ -176,7 +177,9 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
     };
     let cfg = plemu_provider::Config {
         control_plane: args.control_plane,
-        agent_id: args.agent_id,
+        agent_id: args
+            .agent_id
+            .unwrap_or_else(|| format!("provider@{advertise}")),
         advertise_address: Some(advertise.clone()),
         vpc_ids: args.vpc_ids,
         load_balancer_arns: args.load_balancer_arns,
@@ -227,7 +230,10 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
     let (dns_udp, dns_tcp, dns_addr) = bind_dns(args.dns).await?;
     let cfg = plemu_consumer::Config {
         control_plane: args.control_plane,
-        agent_id: args.agent_id,
+        agent_id: match args.agent_id {
+            Some(id) => id,
+            None => format!("consumer@{}", hostname()?),
+        },
         vpc_ids: args.vpc_ids,
         eni_ids: args.eni_ids,
         agent_token: args.agent_token,

@@ -12,8 +12,11 @@ use tracing::{debug, info, warn};
 
 use crate::config::Settings;
 use crate::dns::zones::{self, Zones};
-use crate::endpoint::listener::{self, Listeners};
+use crate::endpoint::limits::FlowCounter;
+use crate::endpoint::listener::{self, ListenerSpec, Listeners};
 use crate::endpoint::proxy::FlowContext;
+use crate::endpoint::refusal_log::RefusalLog;
+use crate::endpoint::report;
 use crate::table::{Snapshot, Table};
 use crate::tunnel_client::pool::TunnelPool;
 
@@ -21,6 +24,8 @@ use crate::tunnel_client::pool::TunnelPool;
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 /// Longest wait between reconnection attempts.
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How often listeners that could not bind are tried again.
+const BIND_RETRY: Duration = Duration::from_secs(5);
 /// How long listeners and flows get to stop at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -64,6 +69,8 @@ impl Agent {
             table: Table::default(),
             pool: TunnelPool::new(settings.tunnel_connections),
             client_address: settings.client_address,
+            flows: FlowCounter::new(settings.flow_limits),
+            refusals: RefusalLog::default(),
         });
         Self {
             settings,
@@ -107,25 +114,45 @@ impl Agent {
             ..Default::default()
         };
         let request = agent_token::request(self.settings.agent_token.as_ref(), request);
-        let mut stream = match AgentClient::new(channel).watch(request).await {
+        let mut client = AgentClient::new(channel);
+        let mut stream = match client.watch(request).await {
             Ok(r) => r.into_inner(),
             Err(status) => return format!("watch refused: {}", status.message()),
         };
         info!(agent_id = %self.settings.agent_id, "watching the control plane");
+        let mut wanted = Vec::new();
+        // A new stream: the control plane knows no failures of this agent's (or will forget
+        // them with the old stream), so report any there are.
+        let mut reported = Vec::new();
+        let mut unreported = false;
+        let mut retry = tokio::time::interval(BIND_RETRY);
+        retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            match stream.message().await {
-                Ok(Some(state)) => {
-                    backoff.reset();
-                    self.apply(state, listeners);
+            tokio::select! {
+                message = stream.message() => match message {
+                    Ok(Some(state)) => {
+                        backoff.reset();
+                        wanted = self.apply(state, listeners);
+                    }
+                    Ok(None) => return "the control plane ended the watch stream".to_string(),
+                    Err(status) => return format!("watch stream failed: {}", status.message()),
+                },
+                _ = retry.tick(), if listeners.has_failures() || unreported => {
+                    listeners.reconcile(&wanted);
                 }
-                Ok(None) => return "the control plane ended the watch stream".to_string(),
-                Err(status) => return format!("watch stream failed: {}", status.message()),
+            }
+            let failures = listeners.failures();
+            unreported = failures != reported;
+            if unreported && report::send(&mut client, &self.settings, &failures).await {
+                reported = failures;
+                unreported = false;
             }
         }
     }
 
-    /// Makes listeners, DNS names, the shared table and tunnel connections match `state`.
-    fn apply(&self, state: DesiredState, listeners: &mut Listeners) {
+    /// Makes listeners, DNS names, the shared table and tunnel connections match `state`;
+    /// returns the listeners it asks for.
+    fn apply(&self, state: DesiredState, listeners: &mut Listeners) -> Vec<ListenerSpec> {
         let mut consumer = state.consumer.unwrap_or_default();
         // A control plane that just restarted knows no provider until the provider agents
         // reconnect: keep dialling the last provider an endpoint had meanwhile, so that its
@@ -153,7 +180,7 @@ impl Agent {
             .replace(zones::build(&consumer, self.settings.bind));
         // The table first: new listeners must find their endpoint.
         self.ctx.table.replace(snapshot);
-        listeners.reconcile(wanted);
+        listeners.reconcile(&wanted);
         self.ctx.pool.retain(&providers);
         debug!(
             version = state.version,
@@ -161,6 +188,7 @@ impl Agent {
             security_groups = consumer.security_groups.len(),
             "applied desired state"
         );
+        wanted
     }
 }
 

@@ -10,6 +10,7 @@ use plemu_proto::agent_token::AgentToken;
 use tonic::transport::Endpoint;
 
 use crate::Error;
+use crate::endpoint::limits::FlowLimits;
 
 /// Default control plane URL.
 pub const DEFAULT_CONTROL_PLANE: &str = "http://127.0.0.1:4566";
@@ -42,6 +43,8 @@ pub struct Config {
     pub client_address: ClientAddress,
     /// HTTP/2 connections kept to each provider agent (flows are spread over them). Default 2.
     pub tunnel_connections: usize,
+    /// Caps on concurrent flows, per ENI and for the whole agent.
+    pub flow_limits: FlowLimits,
     /// The token the control plane gave this agent; `None` only against a control plane that
     /// asks for none (tests).
     pub agent_token: Option<AgentToken>,
@@ -92,6 +95,8 @@ pub(crate) struct Settings {
     pub client_address: ClientAddress,
     /// HTTP/2 connections per provider agent.
     pub tunnel_connections: NonZeroUsize,
+    /// Caps on concurrent flows (each at least 1).
+    pub flow_limits: FlowLimits,
     /// Sent with every Watch.
     pub agent_token: Option<AgentToken>,
 }
@@ -108,6 +113,7 @@ impl Default for Config {
             bind: BindMode::default(),
             client_address: ClientAddress::default(),
             tunnel_connections: DEFAULT_TUNNEL_CONNECTIONS,
+            flow_limits: FlowLimits::default(),
             agent_token: None,
         }
     }
@@ -132,6 +138,12 @@ impl Config {
         if tunnel_connections.is_none() {
             problems.push("tunnel_connections must be at least 1".to_string());
         }
+        if self.flow_limits.per_eni == 0 || self.flow_limits.per_agent == 0 {
+            problems.push(format!(
+                "flow limits must be at least 1 (per ENI {}, per agent {})",
+                self.flow_limits.per_eni, self.flow_limits.per_agent
+            ));
+        }
         match (control_plane, tunnel_connections) {
             (Some(control_plane), Some(tunnel_connections)) if problems.is_empty() => {
                 Ok(Settings {
@@ -142,6 +154,7 @@ impl Config {
                     bind: self.bind,
                     client_address: self.client_address,
                     tunnel_connections,
+                    flow_limits: self.flow_limits,
                     agent_token: self.agent_token,
                 })
             }

@@ -37,6 +37,7 @@ pub mod testing;
 mod tests;
 
 pub use config::{BindMode, ClientAddress, Config};
+pub use endpoint::limits::{DEFAULT_MAX_FLOWS, DEFAULT_MAX_FLOWS_PER_ENI, FlowLimits};
 pub use error::Error;
 
 use tokio::net::{TcpListener, UdpSocket};

@@ -25,6 +25,18 @@ pub(crate) struct State {
     pub agents: HashMap<u64, AgentInfo>,
     /// Latest target health reports, by provider agent id.
     pub health: HashMap<String, Vec<pb::TargetHealthReport>>,
+    /// Endpoint listeners that cannot listen, by consumer agent id.
+    pub listener_failures: HashMap<String, Vec<pb::ListenerFailure>>,
+}
+
+impl State {
+    /// Why an endpoint's listeners do not all run, if a consumer agent says so.
+    pub fn listener_failure(&self, vpc_endpoint_id: &str) -> Option<&pb::ListenerFailure> {
+        self.listener_failures
+            .values()
+            .flatten()
+            .find(|f| f.vpc_endpoint_id == vpc_endpoint_id)
+    }
 }
 
 /// A connected agent, as its Watch request describes it.
@@ -172,14 +184,38 @@ impl Shared {
     }
 
     /// Registers a watching agent; returns its connection number.
-    pub async fn register_agent(&self, info: AgentInfo) -> u64 {
-        let n = self.next_agent.fetch_add(1, Ordering::Relaxed);
+    ///
+    /// # Errors
+    /// `InvalidParameterValue` when a connected provider agent already uses the same agent id
+    /// with another tunnel address: health reports are kept by agent id, so two such agents
+    /// would overwrite each other's. The same id at the same address is a reconnection (the
+    /// old stream may not have ended yet) and is accepted.
+    pub async fn register_agent(&self, info: AgentInfo) -> Result<u64, ApiError> {
         let provider = info.role == pb::AgentRole::Provider;
-        self.state.lock().await.agents.insert(n, info);
+        let mut st = self.state.lock().await;
+        if provider
+            && let Some(other) = st.agents.values().find(|a| {
+                a.role == pb::AgentRole::Provider
+                    && a.agent_id == info.agent_id
+                    && a.tunnel_address != info.tunnel_address
+            })
+        {
+            return Err(ApiError::duplicate(
+                "InvalidParameterValue",
+                format!(
+                    "agent id {:?} is already used by a connected provider agent at {}; \
+                     give each provider agent its own --agent-id",
+                    info.agent_id, other.tunnel_address
+                ),
+            ));
+        }
+        let n = self.next_agent.fetch_add(1, Ordering::Relaxed);
+        st.agents.insert(n, info);
+        drop(st);
         if provider {
             self.bump();
         }
-        n
+        Ok(n)
     }
 
     /// Forgets a watching agent whose stream ended. When it was a provider's last stream, what
@@ -189,10 +225,15 @@ impl Shared {
         let Some(gone) = st.agents.remove(&n) else {
             return;
         };
+        let still_there = st.agents.values().any(|a| a.agent_id == gone.agent_id);
+        if gone.role == pb::AgentRole::Consumer && !still_there {
+            // Its listeners stopped with it; what it could not bind is no longer anyone's.
+            st.listener_failures.remove(&gone.agent_id);
+            return;
+        }
         if gone.role != pb::AgentRole::Provider {
             return;
         }
-        let still_there = st.agents.values().any(|a| a.agent_id == gone.agent_id);
         if !still_there && let Some(reports) = st.health.get_mut(&gone.agent_id) {
             for r in reports {
                 r.state = "unavailable".into();
@@ -210,6 +251,20 @@ impl Shared {
     /// Replaces the target health reports of provider agent `agent_id`.
     pub async fn report_health(&self, agent_id: String, reports: Vec<pb::TargetHealthReport>) {
         self.state.lock().await.health.insert(agent_id, reports);
+    }
+
+    /// Replaces the listener failures consumer agent `agent_id` reported.
+    pub async fn report_listener_failures(
+        &self,
+        agent_id: String,
+        failures: Vec<pb::ListenerFailure>,
+    ) {
+        let mut st = self.state.lock().await;
+        if failures.is_empty() {
+            st.listener_failures.remove(&agent_id);
+        } else {
+            st.listener_failures.insert(agent_id, failures);
+        }
     }
 
     /// The version counter that changes with every state change.

@@ -1,6 +1,6 @@
 //! One accept loop per (ENI, bind address, port), reconciled with every snapshot.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddrV4;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +47,19 @@ pub(crate) struct Listeners {
     tracker: TaskTracker,
     /// Running listeners and their tokens.
     running: HashMap<ListenerKey, CancellationToken>,
+    /// Wanted listeners that could not bind, with the reason, until one binds.
+    failed: BTreeMap<ListenerKey, (String, String)>,
+}
+
+/// A wanted listener that could not bind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    /// The listener.
+    pub key: ListenerKey,
+    /// Its endpoint.
+    pub vpce: String,
+    /// The operating system's reason.
+    pub error: String,
 }
 
 /// The listeners `snapshot` asks for: every service port on every ENI of every
@@ -94,15 +107,17 @@ impl Listeners {
             parent,
             tracker: TaskTracker::new(),
             running: HashMap::new(),
+            failed: BTreeMap::new(),
         }
     }
 
     /// Stops listeners not in `wanted` (resetting their flows) and starts the
-    /// missing ones. A listener that cannot bind is logged and tried again at
-    /// the next reconciliation.
-    pub fn reconcile(&mut self, wanted: Vec<ListenerSpec>) {
+    /// missing ones. A listener that cannot bind is logged once and kept in
+    /// [`Listeners::failures`] until a later reconciliation binds it.
+    pub fn reconcile(&mut self, wanted: &[ListenerSpec]) {
         let keep: HashMap<&ListenerKey, &ListenerSpec> =
             wanted.iter().map(|s| (&s.key, s)).collect();
+        self.failed.retain(|key, _| keep.contains_key(key));
         self.running.retain(|key, token| {
             let stay = keep.contains_key(key);
             if !stay {
@@ -111,12 +126,15 @@ impl Listeners {
             }
             stay
         });
-        for spec in &wanted {
+        for spec in wanted {
             if self.running.contains_key(&spec.key) {
                 continue;
             }
             match bind(spec.key.addr) {
                 Ok(listener) => {
+                    if self.failed.remove(&spec.key).is_some() {
+                        info!(vpce = %spec.vpce, addr = %spec.key.addr, "endpoint listener bound at last");
+                    }
                     let token = self.parent.child_token();
                     self.running.insert(spec.key.clone(), token.clone());
                     let listen = Listen {
@@ -132,12 +150,40 @@ impl Listeners {
                         token,
                     ));
                 }
-                Err(e) => error!(
-                    vpce = %spec.vpce, address = %spec.key.addr.ip(), port = spec.key.addr.port(),
-                    error = %e, "cannot bind endpoint listener; retrying at the next snapshot"
-                ),
+                Err(e) => {
+                    let error = e.to_string();
+                    let again = self
+                        .failed
+                        .get(&spec.key)
+                        .is_some_and(|(_, was)| *was == error);
+                    if !again {
+                        error!(
+                            vpce = %spec.vpce, address = %spec.key.addr.ip(), port = spec.key.addr.port(),
+                            error, "cannot bind endpoint listener; the endpoint shows as failed until it binds"
+                        );
+                    }
+                    self.failed
+                        .insert(spec.key.clone(), (spec.vpce.clone(), error));
+                }
             }
         }
+    }
+
+    /// Whether a wanted listener could not bind.
+    pub fn has_failures(&self) -> bool {
+        !self.failed.is_empty()
+    }
+
+    /// The wanted listeners that could not bind at the last reconciliation, in key order.
+    pub fn failures(&self) -> Vec<Failure> {
+        self.failed
+            .iter()
+            .map(|(key, (vpce, error))| Failure {
+                key: key.clone(),
+                vpce: vpce.clone(),
+                error: error.clone(),
+            })
+            .collect()
     }
 
     /// Stops every listener (resetting their flows) and waits up to `grace` for them.

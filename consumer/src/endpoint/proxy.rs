@@ -9,6 +9,8 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info_span, warn};
 
+use super::limits::FlowCounter;
+use super::refusal_log::RefusalLog;
 use crate::ClientAddress;
 use crate::security_group::{self, Admission};
 use crate::table::{Snapshot, Table};
@@ -27,6 +29,10 @@ pub(crate) struct FlowContext {
     pub pool: TunnelPool,
     /// How a client's modelled address is found.
     pub client_address: ClientAddress,
+    /// Concurrent flows against their caps.
+    pub flows: Arc<FlowCounter>,
+    /// Refused connections, logged without flooding.
+    pub refusals: RefusalLog,
 }
 
 /// Which listener accepted a connection.
@@ -108,6 +114,20 @@ pub(crate) enum Refusal {
         /// The endpoint service id.
         service: String,
     },
+}
+
+impl Refusal {
+    /// A short name of the reason, for logs.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Self::Gone { .. } => "endpoint_gone",
+            Self::NotAvailable { .. } => "endpoint_not_available",
+            Self::NoInterface { .. } => "no_interface",
+            Self::ClientAddress { .. } => "client_address",
+            Self::SecurityGroups { .. } => "security_groups",
+            Self::NoProvider { .. } => "no_provider",
+        }
+    }
 }
 
 /// Decides whether a connection from `peer` to `listen` may be tunnelled,
@@ -201,13 +221,22 @@ async fn flow(
     peer: SocketAddr,
     token: CancellationToken,
 ) {
+    // Held until the flow ends.
+    let _slot = match ctx.flows.acquire(&listen.eni_id) {
+        Ok(slot) => slot,
+        Err(hit) => {
+            ctx.refusals.note(&listen.vpce, "flow_limit", &hit);
+            reset_socket(socket);
+            return;
+        }
+    };
     let admitted = match ctx
         .table
         .read(|s| admit(s, &listen, peer, ctx.client_address))
     {
         Ok(a) => a,
         Err(refusal) => {
-            warn!("{refusal}");
+            ctx.refusals.note(&listen.vpce, refusal.kind(), &refusal);
             reset_socket(socket);
             return;
         }
@@ -232,7 +261,14 @@ async fn flow(
     let opened = match opened {
         Ok(o) => o,
         Err(status) => {
-            warn!(code = ?status.code(), provider = %admitted.provider, "tunnel refused the flow: {}", status.message());
+            let refusal = format!(
+                "tunnel refused the flow ({:?}, provider {}): {}",
+                status.code(),
+                admitted.provider,
+                status.message()
+            );
+            ctx.refusals
+                .note(&listen.vpce, "provider_refused", &refusal);
             reset_socket(socket);
             return;
         }

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use futures::Stream;
 use plemu_proto::pb::agent_server::{Agent, AgentServer};
 use plemu_proto::pb::{
-    ConsumerState, DesiredState, ReportTargetHealthRequest, ReportTargetHealthResponse,
+    ConsumerState, DesiredState, ListenerFailure, ReportListenerFailuresRequest,
+    ReportListenerFailuresResponse, ReportTargetHealthRequest, ReportTargetHealthResponse,
     WatchRequest,
 };
 use tokio::net::TcpListener;
@@ -27,6 +28,8 @@ pub struct FakeControlPlane {
     state: watch::Sender<Option<DesiredState>>,
     /// Every Watch request received.
     requests: Arc<Mutex<Vec<WatchRequest>>>,
+    /// The latest listener failure report, once one came.
+    failures: watch::Receiver<Option<Vec<ListenerFailure>>>,
     /// Stops the server when dropped.
     _stop: DropGuard,
 }
@@ -38,6 +41,8 @@ struct Service {
     state: watch::Receiver<Option<DesiredState>>,
     /// Every Watch request received.
     requests: Arc<Mutex<Vec<WatchRequest>>>,
+    /// The latest listener failure report.
+    failures: watch::Sender<Option<Vec<ListenerFailure>>>,
 }
 
 // === impl FakeControlPlane ===
@@ -59,9 +64,11 @@ impl FakeControlPlane {
         let addr = listener.local_addr().expect("bound listener");
         let (state, rx) = watch::channel(None);
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let (failures_tx, failures) = watch::channel(None);
         let service = Service {
             state: rx,
             requests: Arc::clone(&requests),
+            failures: failures_tx,
         };
         let token = CancellationToken::new();
         let stop = token.clone();
@@ -81,6 +88,7 @@ impl FakeControlPlane {
             addr,
             state,
             requests,
+            failures,
             _stop: token.drop_guard(),
         }
     }
@@ -101,6 +109,19 @@ impl FakeControlPlane {
                 topology: None,
             });
         });
+    }
+
+    /// Waits for a listener failure report that satisfies `done`, and returns it.
+    pub async fn listener_report(
+        &self,
+        mut done: impl FnMut(&[ListenerFailure]) -> bool,
+    ) -> Vec<ListenerFailure> {
+        let mut rx = self.failures.clone();
+        let report = rx
+            .wait_for(|r| r.as_deref().is_some_and(&mut done))
+            .await
+            .expect("fake control plane running");
+        report.clone().unwrap_or_default()
     }
 
     /// The Watch requests received so far.
@@ -128,6 +149,15 @@ impl Agent for Service {
             .push(request.into_inner());
         let stream = WatchStream::new(self.state.clone()).filter_map(|s| s.map(Ok));
         Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn report_listener_failures(
+        &self,
+        request: Request<ReportListenerFailuresRequest>,
+    ) -> Result<Response<ReportListenerFailuresResponse>, Status> {
+        self.failures
+            .send_replace(Some(request.into_inner().failures));
+        Ok(Response::new(ReportListenerFailuresResponse {}))
     }
 
     async fn report_target_health(

@@ -38,9 +38,11 @@ impl pb::agent_server::Agent for Api {
             vpc_ids: req.vpc_ids,
             load_balancer_arns: req.load_balancer_arns,
         };
+        let n = self.shared.register_agent(info.clone()).await?;
+        tracing::debug!(agent = %info.agent_id, role = ?info.role, "agent connected");
         let (tx, rx) = mpsc::channel(2);
         let shared = self.shared.clone();
-        self.shared.spawn(serve_watch(shared, info, tx));
+        self.shared.spawn(serve_watch(shared, n, info, tx));
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 
@@ -54,6 +56,50 @@ impl pb::agent_server::Agent for Api {
         let req = request.into_inner();
         self.shared.report_health(req.agent_id, req.targets).await;
         Ok(Response::new(pb::ReportTargetHealthResponse {}))
+    }
+
+    async fn report_listener_failures(
+        &self,
+        request: Request<pb::ReportListenerFailuresRequest>,
+    ) -> Result<Response<pb::ReportListenerFailuresResponse>, Status> {
+        let scope = self.agent_scope(&request)?;
+        let req = request.into_inner();
+        match &scope {
+            Scope::All => {}
+            Scope::Provider { .. } => {
+                return Err(
+                    denied("a provider agent's token cannot report endpoint listeners").into(),
+                );
+            }
+            Scope::Consumer { vpc_id } => {
+                let foreign = self
+                    .shared
+                    .read(|st| {
+                        req.failures.iter().find(|f| {
+                            st.res
+                                .endpoints
+                                .get(&f.vpc_endpoint_id)
+                                .is_none_or(|e| &e.vpc_id != vpc_id)
+                        })
+                    })
+                    .await;
+                if let Some(f) = foreign {
+                    return Err(denied(&format!(
+                        "this agent token serves {vpc_id} only, not endpoint {}",
+                        f.vpc_endpoint_id
+                    ))
+                    .into());
+                }
+            }
+        }
+        for f in &req.failures {
+            tracing::warn!(agent = %req.agent_id, vpce = %f.vpc_endpoint_id, eni = %f.network_interface_id,
+                address = %f.address, error = %f.error, "endpoint listener cannot listen: the endpoint shows as failed");
+        }
+        self.shared
+            .report_listener_failures(req.agent_id, req.failures)
+            .await;
+        Ok(Response::new(pb::ReportListenerFailuresResponse {}))
     }
 }
 
@@ -96,15 +142,14 @@ fn denied(message: &str) -> ApiError {
     ApiError::denied("UnauthorizedOperation", message)
 }
 
-/// Sends `agent` a snapshot now and after every change that concerns it, until it goes away or
+/// Sends `agent` (registered as connection `n`) a snapshot now and after every change that concerns it, until it goes away or
 /// the server stops.
 async fn serve_watch(
     shared: Shared,
+    n: u64,
     agent: AgentInfo,
     tx: mpsc::Sender<Result<pb::DesiredState, Status>>,
 ) {
-    let n = shared.register_agent(agent.clone()).await;
-    tracing::debug!(agent = %agent.agent_id, role = ?agent.role, "agent connected");
     let mut version = shared.subscribe();
     let token = shared.shutdown_token().clone();
     let mut sent = None;

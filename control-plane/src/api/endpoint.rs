@@ -18,11 +18,14 @@ use crate::filter::{self, Filterable};
 use crate::model::{
     Endpoint, EndpointState, Eni, Owner, PrivateDnsState, Resources, Service, Tag, now_iso,
 };
-use crate::state::Shared;
+use crate::state::{Shared, State};
 use crate::validate;
 
 /// Hosted zone id of the endpoint's regional and zonal DNS entries.
 const VPCE_HOSTED_ZONE_ID: &str = "Z7HUB22UULQXV";
+
+/// `last_error.code` of an endpoint that plemu cannot serve because a listener cannot bind.
+const LISTENER_FAILED: &str = "plemu.ListenerUnavailable";
 
 /// The endpoint policy AWS attaches by default: full access.
 const DEFAULT_POLICY: &str =
@@ -120,7 +123,7 @@ pub(super) async fn create_endpoint(
     if fresh && endpoint.state == EndpointState::Pending {
         s.arm_endpoint(endpoint.id.clone());
     }
-    let out = s.read(|st| endpoint_to_pb(&st.res, &endpoint)).await;
+    let out = s.read(|st| endpoint_to_pb(st, &endpoint)).await;
     Ok(pb::CreateVpcEndpointResponse {
         vpc_endpoint: Some(out),
         client_token: req.client_token,
@@ -244,10 +247,7 @@ pub(super) async fn describe_endpoints(
         }
         let eps = filter::apply(eps, &req.filters)?;
         Ok(pb::DescribeVpcEndpointsResponse {
-            vpc_endpoints: eps
-                .into_iter()
-                .map(|e| endpoint_to_pb(&st.res, e))
-                .collect(),
+            vpc_endpoints: eps.into_iter().map(|e| endpoint_to_pb(st, e)).collect(),
         })
     })
     .await
@@ -295,13 +295,22 @@ pub(super) fn dns_entries(e: &Endpoint, svc: Option<&Service>) -> Vec<pb::DnsEnt
         .collect()
 }
 
-fn endpoint_to_pb(res: &Resources, e: &Endpoint) -> pb::VpcEndpoint {
+/// The endpoint as Describe shows it. An `available` endpoint whose listener a consumer agent
+/// cannot bind shows as `failed`, with the reason in `last_error`: no client could reach it.
+fn endpoint_to_pb(st: &State, e: &Endpoint) -> pb::VpcEndpoint {
+    let res = &st.res;
+    let failure = st
+        .listener_failure(&e.id)
+        .filter(|_| e.state == EndpointState::Available);
     pb::VpcEndpoint {
         vpc_endpoint_id: e.id.clone(),
         vpc_endpoint_type: "Interface".into(),
         vpc_id: e.vpc_id.clone(),
         service_name: e.service_name.clone(),
-        state: e.state.as_str().into(),
+        state: match failure {
+            Some(_) => "failed".into(),
+            None => e.state.as_str().into(),
+        },
         policy_document: DEFAULT_POLICY.into(),
         route_table_ids: Vec::new(),
         subnet_ids: e.enis.iter().map(|n| n.subnet_id.clone()).collect(),
@@ -328,7 +337,13 @@ fn endpoint_to_pb(res: &Resources, e: &Endpoint) -> pb::VpcEndpoint {
         creation_timestamp: e.created.clone(),
         tags: Tag::to_pb(&e.tags),
         owner_id: e.owner.account.clone(),
-        last_error: None,
+        last_error: failure.map(|f| pb::LastError {
+            code: LISTENER_FAILED.into(),
+            message: format!(
+                "plemu cannot listen on {} for network interface {}: {}",
+                f.address, f.network_interface_id, f.error
+            ),
+        }),
     }
 }
 

@@ -225,3 +225,131 @@ async fn health_of_a_provider_that_went_away_is_unavailable() {
     assert_eq!(state(&mut elb).await.0, "healthy");
     s.stop().await;
 }
+
+/// Health reports are kept by agent id: a second provider agent that takes a connected one's id
+/// from another address is refused, while the same agent reconnecting from its address is not.
+#[tokio::test]
+async fn two_provider_agents_cannot_share_an_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let first = watch(&s, Provider, "provider-0", "127.0.0.1:7000", &[]).await;
+    let e = s
+        .agent()
+        .watch(pb::WatchRequest {
+            role: Provider.into(),
+            agent_id: "provider-0".into(),
+            tunnel_address: "127.0.0.1:7001".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "InvalidParameterValue");
+    assert!(
+        e.message().contains("127.0.0.1:7000") && e.message().contains("--agent-id"),
+        "{}",
+        e.message()
+    );
+    // A reconnection from the same address while the old stream lingers.
+    let _again = watch(&s, Provider, "provider-0", "127.0.0.1:7000", &[]).await;
+    // Once the first agent has gone, the id is free for another address.
+    drop((first, _again));
+    eventually(|| async {
+        s.agent()
+            .watch(pb::WatchRequest {
+                role: Provider.into(),
+                agent_id: "provider-0".into(),
+                tunnel_address: "127.0.0.1:7001".into(),
+                ..Default::default()
+            })
+            .await
+            .ok()
+    })
+    .await;
+    s.stop().await;
+}
+
+/// A consumer agent that cannot bind an endpoint's listener makes the endpoint `failed`, with
+/// the reason in `last_error`, until it reports otherwise or goes away; its token covers its
+/// own VPC's endpoints only.
+#[tokio::test]
+async fn an_endpoint_whose_listener_cannot_bind_is_failed() {
+    use plemu_proto::agent_token::Scope;
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let p = provider(&s, false).await;
+    let (vpc, subnet) = consumer_vpc(&s, "us-east-1a").await;
+    let mut ec2 = s.ec2(CONSUMER);
+    let e = ec2
+        .create_vpc_endpoint(endpoint_request(&p.service_name, &vpc, &subnet))
+        .await
+        .unwrap()
+        .into_inner()
+        .vpc_endpoint
+        .unwrap();
+    let id = e.vpc_endpoint_id.clone();
+    let described = |ec2: &Ec2| {
+        let (mut ec2, id) = (ec2.clone(), id.clone());
+        async move { describe_endpoint(&mut ec2, &id).await }
+    };
+    eventually(|| async { (described(&ec2).await.state == "available").then_some(()) }).await;
+
+    let failure = pb::ListenerFailure {
+        vpc_endpoint_id: id.clone(),
+        network_interface_id: e.network_interface_ids[0].clone(),
+        address: "127.64.0.1:6379".into(),
+        error: "Address already in use (os error 98)".into(),
+    };
+    let report = |failures: Vec<pb::ListenerFailure>| pb::ReportListenerFailuresRequest {
+        agent_id: "consumer-7".into(),
+        failures,
+    };
+    // Another VPC's token cannot speak for this endpoint.
+    let other = Scope::Consumer {
+        vpc_id: p.vpc.clone(),
+    };
+    let err = s
+        .agent_as(Some(other))
+        .report_listener_failures(report(vec![failure.clone()]))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "UnauthorizedOperation");
+
+    let mut agent = s.agent_as(Some(Scope::Consumer {
+        vpc_id: vpc.clone(),
+    }));
+    let w = watch(&s, Consumer, "consumer-7", "", &[&vpc]).await;
+    agent
+        .report_listener_failures(report(vec![failure]))
+        .await
+        .unwrap();
+    let shown = described(&ec2).await;
+    assert_eq!(shown.state, "failed");
+    let last = shown.last_error.unwrap();
+    assert_eq!(last.code, "plemu.ListenerUnavailable");
+    assert!(
+        last.message.contains("127.64.0.1:6379") && last.message.contains("in use"),
+        "{}",
+        last.message
+    );
+
+    // Bound at last: available again.
+    agent
+        .report_listener_failures(report(vec![]))
+        .await
+        .unwrap();
+    assert_eq!(described(&ec2).await.state, "available");
+
+    // Failing again, then the agent goes away: its report goes with it.
+    agent
+        .report_listener_failures(report(vec![pb::ListenerFailure {
+            vpc_endpoint_id: id.clone(),
+            ..Default::default()
+        }]))
+        .await
+        .unwrap();
+    assert_eq!(described(&ec2).await.state, "failed");
+    drop(w);
+    eventually(|| async { (described(&ec2).await.state == "available").then_some(()) }).await;
+    s.stop().await;
+}
