@@ -14,6 +14,7 @@
 mod agent_token;
 mod client;
 mod docker;
+mod fd_limit;
 mod resolve;
 mod roles;
 mod shutdown;

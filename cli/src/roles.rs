@@ -130,6 +130,32 @@ pub struct ConsumerArgs {
     /// Evaluate security groups on the client's real address (containers).
     #[arg(long)]
     pub client_peer_address: bool,
+    #[command(flatten)]
+    pub flow_limits: FlowLimitArgs,
+}
+
+/// Caps on the concurrent flows a consumer agent carries.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct FlowLimitArgs {
+    /// Concurrent flows through one endpoint network interface; a connection past it is reset.
+    #[arg(long, env = "PLEMU_MAX_FLOWS_PER_ENI", value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = plemu_consumer::DEFAULT_MAX_FLOWS_PER_ENI as u64)]
+    pub max_flows_per_eni: u64,
+    /// Concurrent flows through all endpoints of the consumer agent; a connection past it is reset.
+    #[arg(long, env = "PLEMU_MAX_FLOWS", value_parser = clap::value_parser!(u64).range(1..),
+        default_value_t = plemu_consumer::DEFAULT_MAX_FLOWS as u64)]
+    pub max_flows: u64,
+}
+
+impl FlowLimitArgs {
+    /// The consumer agent's caps.
+    pub fn limits(self) -> plemu_consumer::FlowLimits {
+        let cap = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        plemu_consumer::FlowLimits {
+            per_eni: cap(self.max_flows_per_eni),
+            per_agent: cap(self.max_flows),
+        }
+    }
 }
 
 /// Runs the control plane alone.
@@ -167,6 +193,7 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
 /// When the tunnel address cannot be bound or the agent fails.
 pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
     shutdown::init_tracing();
+    crate::fd_limit::raise(plemu_provider::MAX_FLOWS as u64);
     let tunnel = TcpListener::bind(args.tunnel)
         .await
         .with_context(|| format!("cannot listen for tunnels on {}", args.tunnel))?;
@@ -227,6 +254,7 @@ pub(crate) fn hostname() -> anyhow::Result<String> {
 /// When the DNS address cannot be bound or the agent fails.
 pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
     shutdown::init_tracing();
+    crate::fd_limit::raise(args.flow_limits.max_flows);
     let (dns_udp, dns_tcp, dns_addr) = bind_dns(args.dns).await?;
     let cfg = plemu_consumer::Config {
         control_plane: args.control_plane,
@@ -252,6 +280,7 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
             (None, None, true) => plemu_consumer::ClientAddress::Peer,
             (None, None, false) => plemu_consumer::ClientAddress::SubnetHost,
         },
+        flow_limits: args.flow_limits.limits(),
         ..plemu_consumer::Config::default()
     };
     let token = CancellationToken::new();

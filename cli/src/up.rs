@@ -31,6 +31,8 @@ pub struct UpArgs {
     #[arg(long)]
     pub client_address: Option<Ipv4Addr>,
     #[command(flatten)]
+    pub flow_limits: crate::roles::FlowLimitArgs,
+    #[command(flatten)]
     pub docker: crate::docker::DockerArgs,
 }
 
@@ -43,6 +45,8 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     if args.docker.docker {
         return crate::docker::up(args).await;
     }
+    // A flow holds a socket in the consumer and one in the provider agent.
+    crate::fd_limit::raise(args.flow_limits.max_flows.saturating_mul(2));
     let api = TcpListener::bind(args.api)
         .await
         .with_context(|| format!("cannot listen for the API on {}", args.api))?;
@@ -98,6 +102,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             None => plemu_consumer::ClientAddress::SubnetHost,
         },
         agent_token,
+        flow_limits: args.flow_limits.limits(),
         ..plemu_consumer::Config::default()
     };
     let t = token.child_token();

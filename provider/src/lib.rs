@@ -33,6 +33,7 @@ use tokio_util::task::TaskTracker;
 use tonic::transport::Endpoint;
 
 pub use error::Error;
+pub use tunnel_server::{MAX_FLOWS, MAX_STREAMS_PER_CONNECTION};
 
 use agent::Agent;
 use health::Supervisor;

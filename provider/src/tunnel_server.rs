@@ -8,7 +8,7 @@ use plemu_proto::pb::tunnel_server::{Tunnel, TunnelServer};
 use plemu_proto::pb::{FlowOpened, Frame, OpenFlow};
 use plemu_proto::tunnel::{FLOW_CHANNEL_FRAMES, FlowEnd, frame, splice_until};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
@@ -33,6 +33,13 @@ const CONNECTION_WINDOW: u32 = 16 * 1024 * 1024;
 const OPEN_DEADLINE: Duration = Duration::from_secs(10);
 /// Interval of HTTP/2 keepalive pings to consumer agents.
 const KEEPALIVE: Duration = Duration::from_secs(30);
+/// Concurrent tunnel streams (flows) one consumer connection may carry. A consumer agent keeps
+/// two connections to a provider and caps its own flows at 32,768, so it is refused before it
+/// would wait for a stream.
+pub const MAX_STREAMS_PER_CONNECTION: u32 = 16_384;
+/// Concurrent flows the provider agent carries; past it a new flow is refused with
+/// `RESOURCE_EXHAUSTED` and the consumer resets its client.
+pub const MAX_FLOWS: usize = 65_536;
 
 /// The `Tunnel` service: what every flow task shares.
 #[derive(Debug, Clone)]
@@ -44,6 +51,8 @@ pub struct TunnelService {
     tracker: TaskTracker,
     /// Cancelled at shutdown: every flow stops.
     shutdown: CancellationToken,
+    /// One permit per running flow, [`MAX_FLOWS`] in all.
+    flows: Arc<Semaphore>,
 }
 
 // === impl TunnelService ===
@@ -64,6 +73,7 @@ impl TunnelService {
             dialer,
             tracker,
             shutdown,
+            flows: Arc::new(Semaphore::new(MAX_FLOWS)),
         }
     }
 
@@ -83,6 +93,7 @@ impl TunnelService {
             .initial_stream_window_size(STREAM_WINDOW)
             .initial_connection_window_size(CONNECTION_WINDOW)
             .http2_keepalive_interval(Some(KEEPALIVE))
+            .max_concurrent_streams(Some(MAX_STREAMS_PER_CONNECTION))
             .add_service(TunnelServer::new(self))
             .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned())
             .await
@@ -151,7 +162,7 @@ impl TunnelService {
             Admission::Allowed(route) => route,
             Admission::Rejected(rejection) => {
                 let status = rejection.to_status();
-                tracing::info!(code = ?status.code(), reason = status.message(), "flow refused");
+                tracing::debug!(code = ?status.code(), reason = status.message(), "flow refused");
                 let _ = tx.send(Err(status)).await;
                 return;
             }
@@ -168,7 +179,7 @@ impl TunnelService {
         let socket = match dialled {
             Ok(socket) => socket,
             Err(e) => {
-                tracing::info!(error = %e, "target unreachable: flow refused");
+                tracing::debug!(error = %e, "target unreachable: flow refused");
                 let _ = tx.send(Err(Status::unavailable(e.to_string()))).await;
                 return;
             }
@@ -211,10 +222,23 @@ impl Tunnel for TunnelService {
         &self,
         request: Request<Streaming<Frame>>,
     ) -> Result<Response<Self::OpenStream>, Status> {
+        let Ok(permit) = Arc::clone(&self.flows).try_acquire_owned() else {
+            tracing::debug!(
+                limit = MAX_FLOWS,
+                "flow refused: the provider agent carries its maximum"
+            );
+            return Err(Status::resource_exhausted(format!(
+                "the provider agent already carries {MAX_FLOWS} flows"
+            )));
+        };
         let inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(FLOW_CHANNEL_FRAMES);
         // Answer at once: the consumer may await the response headers before it sends `open`.
-        self.tracker.spawn(self.clone().flow(inbound, tx));
+        let flow = self.clone().flow(inbound, tx);
+        self.tracker.spawn(async move {
+            flow.await;
+            drop(permit);
+        });
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 }

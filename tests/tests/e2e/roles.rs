@@ -12,36 +12,26 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::support::{endpoint_addr, redis_cmd};
 
 /// The three roles as processes, the topology built, the endpoint's address resolved.
-struct Roles {
-    _cp: RoleProcess,
-    provider: Option<RoleProcess>,
-    _consumer: RoleProcess,
-    agents: String,
-    token: String,
-    redis: RedisServer,
-    endpoint: SocketAddr,
-    _data: tempfile::TempDir,
+pub(crate) struct Roles {
+    pub cp: Option<RoleProcess>,
+    pub provider: Option<RoleProcess>,
+    pub consumer: Option<RoleProcess>,
+    /// The agents' URL (`http://127.0.0.1:port`).
+    pub agents: String,
+    pub token: String,
+    pub redis: RedisServer,
+    pub topo: RedisTopology,
+    pub endpoint: SocketAddr,
+    pub data: tempfile::TempDir,
 }
 
 impl Roles {
-    async fn start() -> anyhow::Result<Self> {
+    pub async fn start() -> anyhow::Result<Self> {
         trace_init();
         let redis = RedisServer::start()?;
         let data = tempfile::tempdir()?;
         let data_dir = data.path().to_str().unwrap_or_default().to_string();
-        let cp = RoleProcess::start(
-            "control-plane",
-            &[
-                "--api",
-                "127.0.0.1:0",
-                "--agents",
-                "127.0.0.1:0",
-                "--data-dir",
-                &data_dir,
-                "--provisioning-delay",
-                "0",
-            ],
-        )?;
+        let cp = control_plane(&data_dir, "127.0.0.1:0")?;
         let url = format!("http://{}", cp.address("api")?);
         let agents = format!("http://{}", cp.address("agents")?);
         // Agents apart prove who they are with a token made from the control plane's secret.
@@ -67,24 +57,42 @@ impl Roles {
         })
         .await?;
         Ok(Self {
-            _cp: cp,
+            cp: Some(cp),
             provider: Some(provider),
-            _consumer: consumer,
+            consumer: Some(consumer),
             agents,
             token,
             redis,
+            topo,
             endpoint,
-            _data: data,
+            data,
         })
     }
 }
 
-fn provider(agents: &str, token: &str) -> anyhow::Result<RoleProcess> {
+/// `plemu control-plane` on `data_dir`, its agents' service on `agents`.
+pub(crate) fn control_plane(data_dir: &str, agents: &str) -> anyhow::Result<RoleProcess> {
+    RoleProcess::start(
+        "control-plane",
+        &[
+            "--api",
+            "127.0.0.1:0",
+            "--agents",
+            agents,
+            "--data-dir",
+            data_dir,
+            "--provisioning-delay",
+            "0",
+        ],
+    )
+}
+
+pub(crate) fn provider(agents: &str, token: &str) -> anyhow::Result<RoleProcess> {
     agent("provider", agents, token, &["--tunnel", "127.0.0.1:0"])
 }
 
 /// An agent role dialling the control plane's agents' address with `token`, plus `args`.
-fn agent(
+pub(crate) fn agent(
     role: &'static str,
     agents: &str,
     token: &str,
