@@ -206,6 +206,16 @@ impl Agent for Service {
         Ok(Response::new(Box::pin(stream)))
     }
 
+    /// A consumer's report: the real control plane refuses it from a provider's token too.
+    async fn report_listener_failures(
+        &self,
+        _request: Request<plemu_proto::pb::ReportListenerFailuresRequest>,
+    ) -> Result<Response<plemu_proto::pb::ReportListenerFailuresResponse>, Status> {
+        Err(Status::permission_denied(
+            "a provider agent does not report endpoint listeners",
+        ))
+    }
+
     async fn report_target_health(
         &self,
         request: Request<ReportTargetHealthRequest>,
