@@ -12,6 +12,7 @@
 //! - `shutdown.rs`: signals and the grace period, the only place that handles them.
 
 mod agent_token;
+mod allocator;
 mod client;
 mod docker;
 mod fd_limit;
@@ -92,6 +93,7 @@ fn main() -> std::process::ExitCode {
             };
         }
     };
+    allocator::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
