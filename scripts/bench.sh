@@ -35,13 +35,15 @@ TG2=$(p elbv2 create-target-group --name bulk --protocol TCP --port "$iperf_port
 p elbv2 register-targets --target-group-arn "$TG2" --targets "Id=127.0.0.1,Port=$iperf_port" >/dev/null
 p elbv2 create-listener --load-balancer-arn "$NLB" --protocol TCP --port 5201 \
   --default-actions "Type=forward,TargetGroupArn=$TG2" >/dev/null
+PLEMU_ACCOUNT=222222222222 p ec2 authorize-security-group-ingress --group-id "$SG" --protocol tcp --port 5201 \
+  --cidr 10.1.0.0/16 >/dev/null
 
 # HAProxy twice: front (A) → back (B) → target, for Redis and for iperf3.
 ha_a_redis=$(free_port); ha_b_redis=$(free_port); ha_a_bulk=$(free_port); ha_b_bulk=$(free_port)
 haproxy_cfg() { # NAME REDIS_LISTEN REDIS_NEXT BULK_LISTEN BULK_NEXT
   cat >"$work/$1.cfg" <<CFG
 global
-  maxconn 20000
+  maxconn 9000
 defaults
   mode tcp
   timeout connect 5s
@@ -68,6 +70,7 @@ paths=("direct 127.0.0.1 $redis_port 127.0.0.1 $iperf_port"
 for _ in $(seq 100); do redis-cli -h "$host" -p 6379 ping >/dev/null 2>&1 && \
   (exec 3<>"/dev/tcp/$host/5201") 2>/dev/null && break; sleep 0.1; done
 for _ in $(seq 50); do redis-cli -p "$ha_a_redis" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$ha_a_redis" ping >/dev/null || { echo "HAProxy did not come up:"; cat "$work"/h?.log; exit 1; }
 
 # One figure of one path: prints a number.
 rps() { # HOST PORT TEST redis-benchmark-args… → requests per second of TEST
@@ -80,7 +83,9 @@ p50_us() { # HOST PORT → PING p50 in µs, one client, kept connection
 }
 measure() { # KIND HOST PORT BULK_HOST BULK_PORT
   case $1 in
-    bulk) iperf3 -c "$4" -p "$5" -t 5 -J 2>/dev/null | jq '.end.sum_received.bits_per_second / 8 / 1048576 | floor' ;;
+    bulk) iperf3 -c "$4" -p "$5" -t 5 -J 2>/dev/null \
+            | jq -r 'if .error then "iperf3 to \(.start.connecting_to.host // "?"): \(.error)\n" | halt_error(1)
+                     else .end.sum_received.bits_per_second / 8 / 1048576 | floor end' ;;
     pipelined) echo $(( ( $(rps "$2" "$3" SET -c 50 -P 16 -n 200000 -t set | cut -d. -f1) \
                         + $(rps "$2" "$3" GET -c 50 -P 16 -n 200000 -t get | cut -d. -f1) ) / 2 )) ;;
     unpipelined) echo $(( ( $(rps "$2" "$3" SET -c 50 -n 50000 -t set | cut -d. -f1) \
