@@ -250,36 +250,45 @@ async fn flow(
         }
     };
     let client_modelled = admitted.open.client_address.clone();
-    let opened = tokio::select! {
+    let started = tokio::select! {
         () = token.cancelled() => {
             debug!("endpoint listener stopped while the flow was opening");
             reset_socket(socket);
             return;
         }
-        opened = client::open(&mut tunnel, admitted.open) => opened,
+        started = client::start(&mut tunnel, admitted.open) => started,
     };
-    let opened = match opened {
-        Ok(o) => o,
+    let refused = |status: &tonic::Status| {
+        let refusal = format!(
+            "tunnel refused the flow ({:?}, provider {}): {}",
+            status.code(),
+            admitted.provider,
+            status.message()
+        );
+        ctx.refusals
+            .note(&listen.vpce, "provider_refused", &refusal);
+    };
+    let mut stream = match started {
+        Ok(s) => s,
         Err(status) => {
-            let refusal = format!(
-                "tunnel refused the flow ({:?}, provider {}): {}",
-                status.code(),
-                admitted.provider,
-                status.message()
-            );
-            ctx.refusals
-                .note(&listen.vpce, "provider_refused", &refusal);
+            refused(&status);
             reset_socket(socket);
             return;
         }
     };
-    debug!(client.modelled = %client_modelled, target = %opened.target, "flow opened");
+    debug!(client.modelled = %client_modelled, "flow opening");
     let reason = format!("VPC endpoint {} listener stopped", listen.vpce);
     let stopped = async move {
         token.cancelled().await;
         reason
     };
-    let stats = splice_until(socket, opened.tx, opened.inbound, stopped).await;
+    // The client's bytes follow `open` at once; the provider's answer comes first on the way back.
+    let stats = splice_until(socket, stream.tx, &mut stream.inbound, stopped).await;
+    if let Some(status) = stream.inbound.refusal() {
+        refused(status);
+    } else if let Some(target) = stream.inbound.target() {
+        debug!(%target, "flow was opened");
+    }
     match &stats.end {
         FlowEnd::Closed => {}
         FlowEnd::LocalError(e) => debug!(error = %e, "client socket error"),
