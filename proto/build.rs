@@ -11,6 +11,20 @@ const API_FILES: [&str; 4] = [
 /// Between plemu's own processes.
 const INTERNAL_FILES: [&str; 2] = ["proto/plemu/v1/agent.proto", "proto/plemu/v1/tunnel.proto"];
 
+/// Fields whose AWS member name is not the PascalCase of the field name: (path, AWS name).
+const AWS_NAMES: [(&str, &str); 3] = [
+    (".plemu.v1.LoadBalancer.dns_name", "DNSName"),
+    (
+        ".plemu.v1.LoadBalancerAddress.private_ipv4_address",
+        "PrivateIPv4Address",
+    ),
+    // `return` is a keyword in Python and others: the field is `return_value`, AWS's name `Return`.
+    (
+        ".plemu.v1.AuthorizeSecurityGroupIngressResponse.return_value",
+        "Return",
+    ),
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<&str> = API_FILES
         .iter()
@@ -25,19 +39,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Tunnel payloads are `bytes::Bytes`: read buffers are frozen into
         // frames without a copy.
         .bytes(".plemu.v1.Frame.data");
-    // JSON as the AWS CLI prints it: PascalCase keys, absent members omitted.
+    // JSON as the AWS CLI prints it: PascalCase keys, absent members omitted. The same names
+    // read and write the AWS Query protocols (the control plane's Query front), where a
+    // missing member takes its default.
     for file in API_FILES {
         for message in message_names(&std::fs::read_to_string(file)?) {
             let path = format!(".plemu.v1.{message}");
             builder = builder
-                .type_attribute(&path, "#[derive(serde::Serialize)]")
-                .type_attribute(&path, "#[serde(rename_all = \"PascalCase\")]")
+                .type_attribute(&path, "#[derive(serde::Serialize, serde::Deserialize)]")
+                .type_attribute(&path, "#[serde(rename_all = \"PascalCase\", default)]")
                 .field_attribute(
                     &path,
                     "#[serde(skip_serializing_if = \"crate::json::Omit::omit\")]",
                 );
         }
     }
+    // Members whose AWS name is not the PascalCase of the field's.
+    for (field, name) in AWS_NAMES {
+        builder = builder.field_attribute(field, format!("#[serde(rename = \"{name}\")]"));
+    }
+    let descriptors = std::path::PathBuf::from(std::env::var("OUT_DIR")?).join("plemu_api.bin");
+    std::fs::write(descriptors, prost::Message::encode_to_vec(&fds))?;
     builder.compile_fds(fds)?;
     Ok(())
 }

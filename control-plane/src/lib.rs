@@ -5,6 +5,8 @@
 //! - [`ControlPlane`]: opens the store ([`Config::data_dir`]) and serves `Ec2` and `Elbv2` on the
 //!   API address, `Agent` on an address of its own for agents with a token.
 //! - `api`, `api/`: one thin handler per AWS action (decode -> validate -> apply -> encode).
+//! - `query`, `query/`: the same actions in AWS's Query protocols (EC2's and ELBv2's), on the
+//!   API address beside gRPC, for the `aws` CLI and the AWS SDKs.
 //! - `model`, `model/`: the stored resources and their state enums.
 //! - `bind_net`: the data directory's own loopback block for ENI addresses.
 //! - `validate`: AWS's parameter rules; `filter`: Describe* filters.
@@ -19,6 +21,7 @@ mod bind_net;
 pub mod error;
 mod filter;
 mod model;
+mod query;
 mod state;
 mod store;
 mod validate;
@@ -84,7 +87,7 @@ impl ControlPlane {
         &self.shared.agent_secret
     }
 
-    /// Serves the API (Ec2, Elbv2) on `listener` and the Agent service, for agents holding a
+    /// Serves the API (Ec2, Elbv2, in gRPC and in the Query protocols) on `listener` and the Agent service, for agents holding a
     /// token, on `agents`, until `shutdown` is cancelled. The two are apart so that API callers
     /// never reach agent credentials, and so that agents in containers can be given an address
     /// of their own.
@@ -115,9 +118,13 @@ impl ControlPlane {
                 TcpListenerStream::new(agents),
                 shutdown.cancelled_owned(),
             );
+        let grpc = tonic::service::Routes::new(pb::ec2_server::Ec2Server::new(api.clone()))
+            .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()));
+        let routes = tonic::service::Routes::from(query::route(grpc.into_axum_router(), api));
+        // HTTP/1.1 too: the Query front's clients (the aws CLI, boto3) speak it.
         let api_server = tonic::transport::Server::builder()
-            .add_service(pb::ec2_server::Ec2Server::new(api.clone()))
-            .add_service(pb::elbv2_server::Elbv2Server::new(api))
+            .accept_http1(true)
+            .add_routes(routes)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
         let result = tokio::try_join!(api_server, agents_server).map(|_| ());
         self.shared.close().await;

@@ -43,7 +43,7 @@ mod json_tests {
         assert_eq!(v["Vpc"]["IsDefault"], false);
         assert!(v["Vpc"].get("Tags").is_none() && v["Vpc"].get("State").is_none());
         let r = pb::AuthorizeSecurityGroupIngressResponse {
-            r#return: true,
+            return_value: true,
             ..Default::default()
         };
         assert_eq!(serde_json::to_value(&r).unwrap()["Return"], true);

@@ -113,7 +113,7 @@ pub(super) async fn authorize_security_group_ingress(
         }
         let rules = added.iter().map(|r| rule_to_pb(&group, r, false)).collect();
         res.security_groups.get_mut(&group.id).expect("visible above").ingress.extend(added);
-        Ok(pb::AuthorizeSecurityGroupIngressResponse { r#return: true, security_group_rules: rules })
+        Ok(pb::AuthorizeSecurityGroupIngressResponse { return_value: true, security_group_rules: rules })
     })
     .await
 }

@@ -230,7 +230,7 @@ pub(super) async fn modify_permissions(
         }
         Ok(pb::ModifyVpcEndpointServicePermissionsResponse {
             added_principals: added,
-            r#return: true,
+            return_value: true,
         })
     })
     .await
@@ -281,7 +281,7 @@ pub(super) async fn start_private_dns_verification(
             )
         })?;
         dns.state = PrivateDnsState::Verified;
-        Ok(pb::StartVpcEndpointServicePrivateDnsVerificationResponse { r#return: true })
+        Ok(pb::StartVpcEndpointServicePrivateDnsVerificationResponse { return_value: true })
     })
     .await
 }
