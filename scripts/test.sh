@@ -5,16 +5,26 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The e2e suites start a real redis-server; the README walkthrough test also runs
-# redis-cli, jq and dig. All from Debian's packages.
+# redis-cli, jq and dig. All from Debian's packages, as is Python's venv module.
 missing=()
 for pair in redis-server:redis-server redis-cli:redis-tools jq:jq dig:dnsutils; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The Query front's tests run AWS's own clients: the aws CLI (v1) and boto3 from PyPI, in a
+# virtual environment of their own, installed once and kept between runs.
+export PLEMU_PY_VENV="${PLEMU_PY_VENV:-/var/tmp/plemu-py}"
+if ! "$PLEMU_PY_VENV/bin/python" -c 'import boto3, awscli' >/dev/null 2>&1; then
+  echo "== installing awscli and boto3 into $PLEMU_PY_VENV"
+  python3 -m venv "$PLEMU_PY_VENV"
+  "$PLEMU_PY_VENV/bin/pip" install --quiet --disable-pip-version-check awscli boto3
 fi
 
 echo "== cargo fmt --check"

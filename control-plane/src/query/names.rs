@@ -114,6 +114,32 @@ pub(super) fn element(protocol: Protocol, shape: &str, member: &'static str) -> 
     }
 }
 
+/// Whether a response's empty list `member` is still written (as AWS does for the lists a
+/// response is about, so that clients find `[]`), rather than left out like other empty
+/// members.
+pub(super) fn listed_when_empty(shape: &str, member: &str) -> bool {
+    shape.ends_with("Response")
+        && matches!(
+            member,
+            "Vpcs"
+                | "Subnets"
+                | "SecurityGroups"
+                | "SecurityGroupRules"
+                | "ServiceConfigurations"
+                | "AddedPrincipals"
+                | "AllowedPrincipals"
+                | "ServiceNames"
+                | "ServiceDetails"
+                | "VpcEndpointConnections"
+                | "VpcEndpoints"
+                | "Unsuccessful"
+                | "LoadBalancers"
+                | "TargetGroups"
+                | "TargetHealthDescriptions"
+                | "Listeners"
+        )
+}
+
 /// `VpcEndpointId` -> `vpcEndpointId`.
 fn lower_camel(name: &str) -> Cow<'static, str> {
     let mut chars = name.chars();

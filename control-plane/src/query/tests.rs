@@ -127,7 +127,7 @@ async fn elbv2_answers_in_its_own_protocol() {
     )
     .await;
     assert_eq!(status, 200, "{xml}");
-    assert!(xml.contains("<DescribeLoadBalancersResult></DescribeLoadBalancersResult><ResponseMetadata><RequestId>"), "{xml}");
+    assert!(xml.contains("<DescribeLoadBalancersResult><LoadBalancers></LoadBalancers></DescribeLoadBalancersResult><ResponseMetadata><RequestId>"), "{xml}");
 
     let (status, xml) = post(
         &s,

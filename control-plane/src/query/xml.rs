@@ -344,6 +344,13 @@ impl ser::SerializeStruct for StructSerializer {
         Ok(())
     }
 
+    fn skip_field(&mut self, key: &'static str) -> Result<(), Unsupported> {
+        if names::listed_when_empty(self.shape, key) {
+            self.members.push((key, Node::List(Vec::new())));
+        }
+        Ok(())
+    }
+
     fn end(self) -> Result<Node, Unsupported> {
         Ok(Node::Struct {
             shape: self.shape,
