@@ -40,7 +40,7 @@ macro_rules! service {
                     &self,
                     request: tonic::Request<pb::$req>,
                 ) -> Result<tonic::Response<pb::$resp>, tonic::Status> {
-                    let caller = Caller::from_metadata(request.metadata());
+                    let caller = crate::validate::caller(Caller::from_metadata(request.metadata()))?;
                     let out = $handler(&self.shared, &caller, request.into_inner()).await;
                     if let Err(e) = &out {
                         tracing::debug!(action = stringify!($method), code = e.code(), error = %e, "request failed");

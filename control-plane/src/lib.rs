@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`ControlPlane`]: opens the store ([`Config::data_dir`]) and serves `Ec2` and `Elbv2` on the
-//!   API address, `Agent` on an address of its own for agents with a token.
+//!   API address (with `grpc.health.v1.Health` and server reflection), `Agent` on an address of
+//!   its own for agents with a token.
 //! - `api`, `api/`: one thin handler per AWS action (decode -> validate -> apply -> encode).
 //! - `query`, `query/`: the same actions in AWS's Query protocols (EC2's and ELBv2's), on the
 //!   API address beside gRPC, for the `aws` CLI and the AWS SDKs.
@@ -24,6 +25,8 @@ mod model;
 mod query;
 mod state;
 mod store;
+#[cfg(test)]
+mod tests;
 mod validate;
 mod watch;
 
@@ -118,8 +121,27 @@ impl ControlPlane {
                 TcpListenerStream::new(agents),
                 shutdown.cancelled_owned(),
             );
+        let (health, health_service) = tonic_health::server::health_reporter();
+        health
+            .set_serving::<pb::ec2_server::Ec2Server<api::Api>>()
+            .await;
+        health
+            .set_serving::<pb::elbv2_server::Elbv2Server<api::Api>>()
+            .await;
+        // Reflection lists the API's services only (the Agent service is not on this address).
+        let reflection = || {
+            let b = tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(plemu_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+            ["plemu.v1.Ec2", "plemu.v1.Elbv2", "grpc.health.v1.Health"]
+                .into_iter()
+                .fold(b, |b, name| b.with_service_name(name))
+        };
         let grpc = tonic::service::Routes::new(pb::ec2_server::Ec2Server::new(api.clone()))
-            .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()));
+            .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()))
+            .add_service(health_service)
+            .add_service(reflection().build_v1()?)
+            .add_service(reflection().build_v1alpha()?);
         let routes = tonic::service::Routes::from(query::route(grpc.into_axum_router(), api));
         // HTTP/1.1 too: the Query front's clients (the aws CLI, boto3) speak it.
         let api_server = tonic::transport::Server::builder()

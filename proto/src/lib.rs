@@ -19,6 +19,9 @@ pub mod json;
 pub mod meta;
 pub mod tunnel;
 
+/// The encoded `FileDescriptorSet` of plemu's `.proto` files, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/plemu_api.bin"));
+
 /// Generated protobuf types and gRPC services of package `plemu.v1`.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod pb {
