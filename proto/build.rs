@@ -11,17 +11,48 @@ const API_FILES: [&str; 4] = [
 /// Between plemu's own processes.
 const INTERNAL_FILES: [&str; 2] = ["proto/plemu/v1/agent.proto", "proto/plemu/v1/tunnel.proto"];
 
-/// Fields whose AWS member name is not the PascalCase of the field name: (path, AWS name).
-const AWS_NAMES: [(&str, &str); 3] = [
-    (".plemu.v1.LoadBalancer.dns_name", "DNSName"),
+/// Fields whose AWS name or shape is not the field's: (field path, serde attribute).
+const AWS_SHAPES: [(&str, &str); 10] = [
+    (
+        ".plemu.v1.LoadBalancer.dns_name",
+        r#"#[serde(rename = "DNSName")]"#,
+    ),
     (
         ".plemu.v1.LoadBalancerAddress.private_ipv4_address",
-        "PrivateIPv4Address",
+        r#"#[serde(rename = "PrivateIPv4Address")]"#,
     ),
     // `return` is a keyword in Python and others: the field is `return_value`, AWS's name `Return`.
     (
         ".plemu.v1.AuthorizeSecurityGroupIngressResponse.return_value",
-        "Return",
+        r#"#[serde(rename = "Return")]"#,
+    ),
+    (
+        ".plemu.v1.SecurityGroupRule.referenced_group_id",
+        r#"#[serde(rename = "ReferencedGroupInfo", with = "crate::json::referenced_group")]"#,
+    ),
+    (
+        ".plemu.v1.ModifyVpcAttributeRequest.enable_dns_support",
+        r#"#[serde(with = "crate::json::attribute_boolean")]"#,
+    ),
+    (
+        ".plemu.v1.ModifyVpcAttributeRequest.enable_dns_hostnames",
+        r#"#[serde(with = "crate::json::attribute_boolean")]"#,
+    ),
+    (
+        ".plemu.v1.DescribeVpcAttributeResponse.enable_dns_support",
+        r#"#[serde(with = "crate::json::attribute_boolean")]"#,
+    ),
+    (
+        ".plemu.v1.DescribeVpcAttributeResponse.enable_dns_hostnames",
+        r#"#[serde(with = "crate::json::attribute_boolean")]"#,
+    ),
+    (
+        ".plemu.v1.ServiceConfiguration.service_type",
+        r#"#[serde(with = "crate::json::service_type_details")]"#,
+    ),
+    (
+        ".plemu.v1.ServiceDetail.service_type",
+        r#"#[serde(with = "crate::json::service_type_details")]"#,
     ),
 ];
 
@@ -54,9 +85,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
         }
     }
-    // Members whose AWS name is not the PascalCase of the field's.
-    for (field, name) in AWS_NAMES {
-        builder = builder.field_attribute(field, format!("#[serde(rename = \"{name}\")]"));
+    for (field, attribute) in AWS_SHAPES {
+        builder = builder.field_attribute(field, attribute);
     }
     let descriptors = std::path::PathBuf::from(std::env::var("OUT_DIR")?).join("plemu_api.bin");
     std::fs::write(descriptors, prost::Message::encode_to_vec(&fds))?;

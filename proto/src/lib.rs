@@ -50,5 +50,37 @@ mod json_tests {
             ..Default::default()
         };
         assert_eq!(serde_json::to_value(&r).unwrap()["Return"], true);
+        // AWS's shapes where the API's differ.
+        let r = pb::DescribeVpcAttributeResponse {
+            vpc_id: "vpc-1".into(),
+            enable_dns_support: Some(true),
+            enable_dns_hostnames: None,
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["EnableDnsSupport"], serde_json::json!({"Value": true}));
+        assert!(v.get("EnableDnsHostnames").is_none());
+        let d = pb::ServiceDetail {
+            service_type: vec!["Interface".into()],
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            v["ServiceType"],
+            serde_json::json!([{"ServiceType": "Interface"}])
+        );
+        let rule = pb::SecurityGroupRule {
+            referenced_group_id: "sg-1".into(),
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&rule).unwrap();
+        assert_eq!(
+            v["ReferencedGroupInfo"],
+            serde_json::json!({"GroupId": "sg-1"})
+        );
+        let l = pb::LoadBalancer {
+            dns_name: "n".into(),
+            ..Default::default()
+        };
+        assert_eq!(serde_json::to_value(&l).unwrap()["DNSName"], "n");
     }
 }

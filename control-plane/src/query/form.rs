@@ -251,17 +251,7 @@ impl<'de> de::Deserializer<'de> for De<'_> {
                 .copied()
                 .find(|f| names::param(self.protocol, name, f) == key)
                 .ok_or_else(|| FormError::Unknown(self.child(key, value).path))?;
-            let mut de = self.child(key, value);
-            // A member AWS wraps in a structure of one member (`EnableDnsSupport.Value`).
-            if let Some(inner) = names::param_wrap(self.protocol, name, field) {
-                match value {
-                    Value::Map(m) if m.len() == 1 && m.contains_key(inner) => {
-                        de = de.child(inner, &m[inner]);
-                    }
-                    _ => return Err(FormError::Unknown(de.path)),
-                }
-            }
-            members.push((field, de));
+            members.push((field, self.child(key, value)));
         }
         visitor.visit_map(de::value::MapDeserializer::new(members.into_iter()))
     }

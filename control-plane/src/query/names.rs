@@ -5,6 +5,8 @@
 //! `queryName`/`locationName` (`VpcEndpointId.N` for `VpcEndpointIds`) and answers with the
 //! `locationName` (`vpcEndpointSet`), else the member name in lowerCamel. The tables below come
 //! from botocore's EC2 model (`ec2/2016-11-15/service-2.json`), for the members plemu serves.
+//! Where AWS's shape differs from the API's (`{"Value": true}` for a boolean attribute), the
+//! types' own serde says so (`plemu_proto::json`), for the CLI's JSON and this front alike.
 
 use std::borrow::Cow;
 
@@ -36,53 +38,14 @@ pub(super) fn param(protocol: Protocol, shape: &str, member: &'static str) -> &'
     }
 }
 
-/// A request member that AWS wraps in a structure of one member, and that member's name:
-/// EC2's `AttributeBooleanValue` (`EnableDnsSupport.Value=true`).
-pub(super) fn param_wrap(protocol: Protocol, shape: &str, member: &str) -> Option<&'static str> {
-    match (protocol, shape, member) {
-        (Protocol::Ec2, "ModifyVpcAttributeRequest", "EnableDnsSupport" | "EnableDnsHostnames") => {
-            Some("Value")
-        }
-        _ => None,
-    }
-}
-
-/// How a response member is written: its element name, and for a member AWS models as a
-/// structure of one member (or a list of them), that member's element name.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct Element {
-    /// The element's name.
-    pub name: Cow<'static, str>,
-    /// Each value is wrapped in an element of this name (`<value>true</value>`).
-    pub wrap: Option<&'static str>,
-}
-
-/// The element of `member` of the response structure `shape`.
-pub(super) fn element(protocol: Protocol, shape: &str, member: &'static str) -> Element {
+/// The element name of `member` of the response structure `shape`.
+pub(super) fn element(protocol: Protocol, shape: &str, member: &'static str) -> Cow<'static, str> {
     if protocol.is_elbv2() {
-        return Element {
-            name: Cow::Borrowed(member),
-            wrap: None,
-        };
+        return Cow::Borrowed(member);
     }
-    let named = |name: &'static str| Element {
-        name: Cow::Borrowed(name),
-        wrap: None,
-    };
-    let wrapped = |name: &'static str, wrap: &'static str| Element {
-        name: Cow::Borrowed(name),
-        wrap: Some(wrap),
-    };
+    let named = Cow::Borrowed;
     match (shape, member) {
         ("SecurityGroup", "Description") => named("groupDescription"),
-        ("DescribeVpcAttributeResponse", "EnableDnsSupport") => {
-            wrapped("enableDnsSupport", "value")
-        }
-        ("DescribeVpcAttributeResponse", "EnableDnsHostnames") => {
-            wrapped("enableDnsHostnames", "value")
-        }
-        ("SecurityGroupRule", "ReferencedGroupId") => wrapped("referencedGroupInfo", "groupId"),
-        (_, "ServiceType") => wrapped("serviceType", "serviceType"),
         (_, "ReturnValue") => named("return"),
         (_, "Tags") => named("tagSet"),
         (_, "Vpcs") => named("vpcSet"),
@@ -107,10 +70,7 @@ pub(super) fn element(protocol: Protocol, shape: &str, member: &'static str) -> 
         (_, "Groups") => named("groupSet"),
         (_, "NetworkInterfaceIds") => named("networkInterfaceIdSet"),
         (_, "VpcEndpoints") => named("vpcEndpointSet"),
-        (_, m) => Element {
-            name: lower_camel(m),
-            wrap: None,
-        },
+        (_, m) => lower_camel(m),
     }
 }
 
@@ -175,23 +135,22 @@ mod tests {
             param(Protocol::Elbv2, "CreateLoadBalancerRequest", "Subnets"),
             "Subnets"
         );
-        assert_eq!(element(Protocol::Ec2, "Vpc", "VpcId").name, "vpcId");
+        assert_eq!(element(Protocol::Ec2, "Vpc", "VpcId").as_ref(), "vpcId");
         assert_eq!(
-            element(Protocol::Ec2, "SecurityGroup", "Description").name,
+            element(Protocol::Ec2, "SecurityGroup", "Description").as_ref(),
             "groupDescription"
         );
         assert_eq!(
-            element(Protocol::Ec2, "IpRange", "Description").name,
+            element(Protocol::Ec2, "IpRange", "Description").as_ref(),
             "description"
         );
-        assert_eq!(element(Protocol::Ec2, "VpcEndpoint", "Tags").name, "tagSet");
         assert_eq!(
-            element(Protocol::Elbv2, "LoadBalancer", "DNSName").name,
-            "DNSName"
+            element(Protocol::Ec2, "VpcEndpoint", "Tags").as_ref(),
+            "tagSet"
         );
         assert_eq!(
-            element(Protocol::Ec2, "ServiceDetail", "ServiceType").wrap,
-            Some("serviceType")
+            element(Protocol::Elbv2, "LoadBalancer", "DNSName").as_ref(),
+            "DNSName"
         );
     }
 }

@@ -103,37 +103,31 @@ fn members(out: &mut String, protocol: Protocol, node: &Node) {
         match value {
             Node::Absent => {}
             Node::List(items) => {
-                let _ = write!(out, "<{}>", element.name);
+                let _ = write!(out, "<{element}>");
                 for item in items {
                     let tag = protocol.list_item();
                     let _ = write!(out, "<{tag}>");
-                    wrapped(out, protocol, element.wrap, item);
+                    content(out, protocol, item);
                     let _ = write!(out, "</{tag}>");
                 }
-                let _ = write!(out, "</{}>", element.name);
+                let _ = write!(out, "</{element}>");
             }
             _ => {
-                let _ = write!(out, "<{}>", element.name);
-                wrapped(out, protocol, element.wrap, value);
-                let _ = write!(out, "</{}>", element.name);
+                let _ = write!(out, "<{element}>");
+                content(out, protocol, value);
+                let _ = write!(out, "</{element}>");
             }
         }
     }
 }
 
-/// A value's content, inside `<wrap>` when AWS models it as a structure of one member.
-fn wrapped(out: &mut String, protocol: Protocol, wrap: Option<&str>, node: &Node) {
-    if let Some(w) = wrap {
-        let _ = write!(out, "<{w}>");
-    }
+/// A value's content: text, or a structure's members.
+fn content(out: &mut String, protocol: Protocol, node: &Node) {
     match node {
         Node::Text(t) => out.push_str(&escape(t)),
         Node::Struct { .. } => members(out, protocol, node),
         // Lists of lists do not occur in the API; absent values are not written.
         Node::List(_) | Node::Absent => {}
-    }
-    if let Some(w) = wrap {
-        let _ = write!(out, "</{w}>");
     }
 }
 
