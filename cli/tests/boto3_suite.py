@@ -13,11 +13,14 @@ import sys
 import time
 
 import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 URL = os.environ["PLEMU_URL"]
 REDIS_PORT = int(os.environ["REDIS_PORT"])
 PROVIDER, CONSUMER, STRANGER = "111111111111", "222222222222", "333333333333"
+PAGER = "444444444444"
 
 
 def client(service, account):
@@ -247,6 +250,27 @@ def main():
             if e["VpcEndpointId"] == vpce_id
         ),
     )
+    # --- pages, through botocore's own paginators ------------------------------
+    pager = client("ec2", PAGER)
+    made = {pager.create_vpc(CidrBlock=f"10.{i}.0.0/16")["Vpc"]["VpcId"] for i in range(7)}
+    pages = list(pager.get_paginator("describe_vpcs").paginate(PaginationConfig={"PageSize": 5}))
+    assert [len(p["Vpcs"]) for p in pages] == [5, 2], pages
+    assert {v["VpcId"] for p in pages for v in p["Vpcs"]} == made, pages
+    assert "NextToken" in pages[0] and "NextToken" not in pages[1], pages
+    # (botocore checks describe_vpcs' minimum itself; this one is left to the server)
+    assert error_code(pager.describe_vpc_endpoint_connections, MaxResults=3) == "InvalidParameterValue"
+    assert error_code(pager.describe_vpcs, NextToken="bogus") == "InvalidPaginationToken"
+    tg_pages = list(elb.get_paginator("describe_target_groups").paginate(PaginationConfig={"PageSize": 1}))
+    assert [len(p["TargetGroups"]) for p in tg_pages] == [1, 1], tg_pages
+    assert error_code(elb.describe_target_groups, PageSize=401) == "ValidationError"
+
+    # --- an unsigned request is the default account ----------------------------
+    unsigned = boto3.client(
+        "ec2", endpoint_url=URL, region_name="us-east-1", config=Config(signature_version=UNSIGNED)
+    )
+    assert unsigned.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["OwnerId"] == "000000000000"
+    assert len(unsigned.describe_vpcs()["Vpcs"]) == 1
+
     print("boto3 suite passed")
 
 

@@ -10,7 +10,7 @@
 //!   API address beside gRPC, for the `aws` CLI and the AWS SDKs.
 //! - `model`, `model/`: the stored resources and their state enums.
 //! - `bind_net`: the data directory's own loopback block for ENI addresses.
-//! - `validate`: AWS's parameter rules; `filter`: Describe* filters.
+//! - `validate`: AWS's parameter rules; `filter`: Describe* filters; `page`: their pages.
 //! - `state`: resources behind one lock, committed to the store before each answer; timers.
 //! - `store`: redb, one table of `kind/id` -> JSON.
 //! - `watch`: the desired state each provider or consumer agent serves.
@@ -22,6 +22,7 @@ mod bind_net;
 pub mod error;
 mod filter;
 mod model;
+mod page;
 mod query;
 mod state;
 mod store;

@@ -256,6 +256,8 @@ impl DescribeVpcsArgs {
         Ok(pb::DescribeVpcsRequest {
             vpc_ids: shapes::strings("--vpc-ids", self.vpc_ids)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }
@@ -362,6 +364,8 @@ impl DescribeSubnetsArgs {
         Ok(pb::DescribeSubnetsRequest {
             subnet_ids: shapes::strings("--subnet-ids", self.subnet_ids)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }

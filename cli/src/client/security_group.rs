@@ -198,6 +198,8 @@ impl DescribeSecurityGroupsArgs {
             group_ids: shapes::strings("--group-ids", self.group_ids)?,
             group_names: shapes::strings("--group-names", self.group_names)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }

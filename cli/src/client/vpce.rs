@@ -79,6 +79,8 @@ impl DescribeVpcEndpointServiceConfigurationsArgs {
         Ok(pb::DescribeVpcEndpointServiceConfigurationsRequest {
             service_ids: shapes::strings("--service-ids", self.service_ids)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }
@@ -151,6 +153,8 @@ impl DescribeVpcEndpointServicePermissionsArgs {
         Ok(pb::DescribeVpcEndpointServicePermissionsRequest {
             service_id: self.service_id,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }
@@ -189,6 +193,8 @@ impl DescribeVpcEndpointServicesArgs {
         Ok(pb::DescribeVpcEndpointServicesRequest {
             service_names: shapes::strings("--service-names", self.service_names)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }
@@ -245,6 +251,8 @@ impl DescribeVpcEndpointConnectionsArgs {
     pub(super) fn request(self) -> Result<pb::DescribeVpcEndpointConnectionsRequest, CallError> {
         Ok(pb::DescribeVpcEndpointConnectionsRequest {
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }
@@ -325,6 +333,8 @@ impl DescribeVpcEndpointsArgs {
         Ok(pb::DescribeVpcEndpointsRequest {
             vpc_endpoint_ids: shapes::strings("--vpc-endpoint-ids", self.vpc_endpoint_ids)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }

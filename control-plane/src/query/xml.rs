@@ -370,6 +370,7 @@ mod tests {
                 }],
                 ..Default::default()
             }],
+            next_token: "page-1".into(),
         };
         let xml = response(
             Protocol::Ec2,
@@ -392,6 +393,7 @@ mod tests {
             xml.contains("<privateDnsEnabled>false</privateDnsEnabled>"),
             "{xml}"
         );
+        assert!(xml.contains("<nextToken>page-1</nextToken>"), "{xml}");
         assert!(
             !xml.contains("<state>"),
             "empty strings are left out: {xml}"
@@ -419,6 +421,7 @@ mod tests {
                 security_groups: vec!["sg-1".into()],
                 ..Default::default()
             }],
+            next_marker: String::new(),
         };
         let xml = response(
             Protocol::Elbv2,

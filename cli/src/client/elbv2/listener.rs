@@ -58,6 +58,8 @@ impl DescribeListenersArgs {
         Ok(pb::DescribeListenersRequest {
             load_balancer_arn: self.load_balancer_arn.unwrap_or_default(),
             listener_arns: shapes::strings("--listener-arns", self.listener_arns)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }

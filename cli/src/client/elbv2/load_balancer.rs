@@ -62,6 +62,8 @@ impl DescribeLoadBalancersArgs {
         Ok(pb::DescribeLoadBalancersRequest {
             load_balancer_arns: shapes::strings("--load-balancer-arns", self.load_balancer_arns)?,
             names: shapes::strings("--names", self.names)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }

@@ -111,6 +111,8 @@ impl DescribeTargetGroupsArgs {
             load_balancer_arn: self.load_balancer_arn.unwrap_or_default(),
             target_group_arns: shapes::strings("--target-group-arns", self.target_group_arns)?,
             names: shapes::strings("--names", self.names)?,
+            // Every page at once, as the aws CLI pages by itself.
+            ..Default::default()
         })
     }
 }
