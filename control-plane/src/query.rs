@@ -7,11 +7,13 @@
 //! - `caller`: the account and region of the SigV4 credential (signatures are not verified).
 //! - `form`: the flattened parameters, read into the gRPC request types with serde.
 //! - `names`: the wire names where they are not the member names.
+//! - `node`: a response as a tree, by serde.
 //! - `xml`: responses and errors in each protocol's XML.
 
 mod caller;
 mod form;
 mod names;
+mod node;
 mod xml;
 
 use axum::body::Bytes;
@@ -22,7 +24,7 @@ use crate::api::Api;
 use crate::error::ApiError;
 use caller::Credential;
 pub(crate) use form::Form;
-pub(crate) use xml::Node;
+pub(crate) use node::Node;
 
 /// Which Query protocol a request speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -175,3 +175,29 @@ async fn ec2_protocol_errors() {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn parameters_may_come_in_the_query_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let mut stream = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let request = format!(
+        "GET /?Action=DescribeVpcs&Version=2016-11-15 HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        s.addr
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("<DescribeVpcsResponse xmlns="),
+        "{response}"
+    );
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("content-type: text/xml"),
+        "{response}"
+    );
+    s.stop().await;
+}
