@@ -6,6 +6,7 @@
 //!   API address (with `grpc.health.v1.Health` and server reflection), `Agent` on an address of
 //!   its own for agents with a token.
 //! - `api`, `api/`: one thin handler per AWS action (decode -> validate -> apply -> encode).
+//! - `port`: what the API address serves: the gRPC services, health, reflection, the Query front.
 //! - `query`, `query/`: the same actions in AWS's Query protocols (EC2's and ELBv2's), on the
 //!   API address beside gRPC, for the `aws` CLI and the AWS SDKs.
 //! - `model`, `model/`: the stored resources and their state enums.
@@ -23,6 +24,7 @@ pub mod error;
 mod filter;
 mod model;
 mod page;
+mod port;
 mod query;
 mod state;
 mod store;
@@ -91,15 +93,15 @@ impl ControlPlane {
         &self.shared.agent_secret
     }
 
-    /// Serves the API (Ec2, Elbv2, in gRPC and in the Query protocols) on `listener` and the Agent service, for agents holding a
-    /// token, on `agents`, until `shutdown` is cancelled. The two are apart so that API callers
+    /// Serves the API (Ec2, Elbv2, in gRPC and in the Query protocols) on `listener` and the
+    /// Agent service, for agents holding a token, on `agents`, until `shutdown` is cancelled. The two are apart so that API callers
     /// never reach agent credentials, and so that agents in containers can be given an address
     /// of their own.
     ///
     /// On shutdown the watch streams end, timers stop, and the store file is closed.
     ///
     /// # Errors
-    /// When either gRPC server fails.
+    /// When either gRPC server fails, or the reflection service cannot be built.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -109,6 +111,7 @@ impl ControlPlane {
         let api = api::Api {
             shared: self.shared.clone(),
         };
+        let routes = port::routes(api.clone()).await?;
         let internal = self.shared.shutdown_token().clone();
         let stopping = shutdown.clone();
         let signal = async move {
@@ -122,28 +125,6 @@ impl ControlPlane {
                 TcpListenerStream::new(agents),
                 shutdown.cancelled_owned(),
             );
-        let (health, health_service) = tonic_health::server::health_reporter();
-        health
-            .set_serving::<pb::ec2_server::Ec2Server<api::Api>>()
-            .await;
-        health
-            .set_serving::<pb::elbv2_server::Elbv2Server<api::Api>>()
-            .await;
-        // Reflection lists the API's services only (the Agent service is not on this address).
-        let reflection = || {
-            let b = tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(plemu_proto::FILE_DESCRIPTOR_SET)
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
-            ["plemu.v1.Ec2", "plemu.v1.Elbv2", "grpc.health.v1.Health"]
-                .into_iter()
-                .fold(b, |b, name| b.with_service_name(name))
-        };
-        let grpc = tonic::service::Routes::new(pb::ec2_server::Ec2Server::new(api.clone()))
-            .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()))
-            .add_service(health_service)
-            .add_service(reflection().build_v1()?)
-            .add_service(reflection().build_v1alpha()?);
-        let routes = tonic::service::Routes::from(query::route(grpc.into_axum_router(), api));
         // HTTP/1.1 too: the Query front's clients (the aws CLI, boto3) speak it.
         let api_server = tonic::transport::Server::builder()
             .accept_http1(true)
