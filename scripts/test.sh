@@ -18,13 +18,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The Query front's tests run AWS's own clients: the aws CLI (v1) and boto3 from PyPI, in a
-# virtual environment of their own, installed once and kept between runs.
+# The API's tests run real Python clients from PyPI: AWS's own (the aws CLI v1, boto3) against
+# the Query front, grpcio against the gRPC API. They live in a virtual environment of their
+# own, installed once and kept between runs (tests/src/python_clients.rs lists them too).
 export PLEMU_PY_VENV="${PLEMU_PY_VENV:-/var/tmp/plemu-py}"
-if ! "$PLEMU_PY_VENV/bin/python" -c 'import boto3, awscli' >/dev/null 2>&1; then
-  echo "== installing awscli and boto3 into $PLEMU_PY_VENV"
+py_packages="awscli boto3 grpcio grpcio-tools grpcio-status grpcio-health-checking grpcio-reflection"
+if ! "$PLEMU_PY_VENV/bin/python" -c 'import awscli, boto3, grpc, grpc_tools, grpc_status, grpc_health, grpc_reflection' >/dev/null 2>&1; then
+  echo "== installing $py_packages into $PLEMU_PY_VENV"
   python3 -m venv "$PLEMU_PY_VENV"
-  "$PLEMU_PY_VENV/bin/pip" install --quiet --disable-pip-version-check awscli boto3
+  # shellcheck disable=SC2086 # one word per package
+  "$PLEMU_PY_VENV/bin/pip" install --quiet --disable-pip-version-check $py_packages
 fi
 
 echo "== cargo fmt --check"

@@ -1,6 +1,6 @@
 """The whole PrivateLink topology built with boto3 against plemu's Query front.
 
-Run by cli/tests/aws_clients.rs with PLEMU_URL (the API), REDIS_PORT (the target) and
+Run by cli/tests/python_clients.rs with PLEMU_URL (the API), REDIS_PORT (the target) and
 PLEMU_DNS set, and plemu on PATH (for `plemu resolve`). Checks states, the error codes boto3
 gets for misconfigurations plemu reproduces, and Redis traffic through the endpoint. Exits
 non-zero with the failing check on stderr.

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use plemu_testkit::{AwsClients, Plemu, PlemuOptions, RedisServer, trace_init};
+use plemu_testkit::{Plemu, PlemuOptions, PythonClients, RedisServer, trace_init};
 
 const PLEMU: &str = env!("CARGO_BIN_EXE_plemu");
 
@@ -93,7 +93,7 @@ fn the_readme_walkthrough_works_as_written() {
 #[test]
 fn the_readme_walkthrough_works_with_the_aws_cli() {
     trace_init();
-    let Some(clients) = AwsClients::require() else {
+    let Some(clients) = PythonClients::require() else {
         return;
     };
     let redis = RedisServer::start().unwrap();

@@ -6,24 +6,24 @@
 //! - [`process`]: [`Plemu`], the real `plemu up` binary as a child process.
 //! - [`redis`]: [`RedisServer`], a real `redis-server` on a free loopback port.
 //! - [`api`]: gRPC clients that call as a given account.
-//! - [`aws_clients`]: AWS's own clients (`aws` CLI, boto3) from a Python environment.
+//! - [`python_clients`]: Python clients of both fronts (`aws` CLI, boto3, grpcio) from a venv.
 //! - [`dns`]: a resolver that asks plemu's DNS server.
 //! - [`topology`]: the PrivateLink topology of the Redis case, built through the API.
 //! - [`tcp`]: small TCP peers (a sink that counts bytes) and `eventually`.
 #![warn(missing_docs)]
 
 pub mod api;
-pub mod aws_clients;
 pub mod containers;
 pub mod dns;
 pub mod process;
+pub mod python_clients;
 pub mod redis;
 pub mod tcp;
 pub mod topology;
 
 pub use api::Api;
-pub use aws_clients::AwsClients;
 pub use process::{Plemu, PlemuOptions, RoleProcess};
+pub use python_clients::PythonClients;
 pub use redis::RedisServer;
 pub use tcp::eventually;
 pub use topology::{ProviderVpc, Publish, RedisTopology, Scenario};

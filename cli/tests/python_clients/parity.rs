@@ -1,7 +1,7 @@
 //! The parity of the two fronts: the README's topology built once through gRPC and once
 //! through Query, each Describe asked through both.
 
-use super::{AwsClients, PLEMU, Plemu, PlemuOptions, trace_init};
+use super::{PLEMU, Plemu, PlemuOptions, PythonClients, trace_init};
 
 /// One front of the API, driven by its own CLI: `plemu` (gRPC) or `aws` (Query). Both take
 /// the same verbs and arguments and print AWS-shaped JSON.
@@ -13,7 +13,7 @@ enum Front {
 
 struct Fronts<'a> {
     plemu: &'a Plemu,
-    clients: &'a AwsClients,
+    clients: &'a PythonClients,
 }
 
 impl Fronts<'_> {
@@ -428,7 +428,7 @@ fn generic(s: &str, accounts: [&str; 2]) -> String {
 #[test]
 fn grpc_and_query_describe_the_same() {
     trace_init();
-    let Some(clients) = AwsClients::require() else {
+    let Some(clients) = PythonClients::require() else {
         return;
     };
     let plemu = Plemu::start(PlemuOptions::default()).unwrap();

@@ -1,7 +1,8 @@
-//! AWS's own clients, the `aws` CLI (v1) and boto3, from a Python virtual environment, pointed
-//! at a plemu.
+//! Python clients of plemu's two API fronts, from a Python virtual environment: AWS's own (the
+//! `aws` CLI v1 and boto3) for the Query front, and gRPC's (`grpcio` with its tools, status,
+//! health and reflection packages) for the gRPC API.
 //!
-//! `scripts/test.sh` installs both from PyPI into `/var/tmp/plemu-py` (or `$PLEMU_PY_VENV`).
+//! `scripts/test.sh` installs them from PyPI into `/var/tmp/plemu-py` (or `$PLEMU_PY_VENV`).
 //! A test that needs them fails with the command that installs them, unless
 //! `PLEMU_SKIP_AWS_CLIENTS=1` says to skip it.
 
@@ -14,15 +15,23 @@ pub const DEFAULT_VENV: &str = "/var/tmp/plemu-py";
 /// The environment variable that makes tests needing the clients skip instead of fail.
 pub const SKIP: &str = "PLEMU_SKIP_AWS_CLIENTS";
 
-/// A virtual environment holding `aws` and `boto3`.
+/// The PyPI packages the tests need, as `pip install` takes them.
+pub const PACKAGES: &str =
+    "awscli boto3 grpcio grpcio-tools grpcio-status grpcio-health-checking grpcio-reflection";
+
+/// The modules that show they are installed.
+const MODULES: &str =
+    "import awscli, boto3, grpc, grpc_tools, grpc_status, grpc_health, grpc_reflection";
+
+/// A virtual environment holding the clients.
 #[derive(Clone, Debug)]
-pub struct AwsClients {
+pub struct PythonClients {
     /// The environment's `bin` directory.
     pub bin: PathBuf,
 }
 
-impl AwsClients {
-    /// The clients, or `None` (with a note on stderr) when they are missing and
+impl PythonClients {
+    /// The clients, or `None` (with a note on stderr) when any is missing and
     /// `PLEMU_SKIP_AWS_CLIENTS=1`.
     ///
     /// # Panics
@@ -33,20 +42,21 @@ impl AwsClients {
         let bin = PathBuf::from(&venv).join("bin");
         let ok = bin.join("aws").is_file()
             && Command::new(bin.join("python"))
-                .args(["-c", "import boto3"])
+                .args(["-c", MODULES])
                 .output()
                 .is_ok_and(|o| o.status.success());
         if ok {
             return Some(Self { bin });
         }
         if std::env::var(SKIP).is_ok_and(|v| v == "1") {
-            eprintln!("skipped: no aws CLI and boto3 in {venv} ({SKIP}=1)");
+            eprintln!("skipped: no Python clients in {venv} ({SKIP}=1)");
             return None;
         }
         panic!(
-            "the aws CLI and boto3 are not installed in {venv}. Run scripts/test.sh, which \
-             installs them, or: python3 -m venv {venv} && {venv}/bin/pip install awscli boto3 \
-             (set PLEMU_PY_VENV for another place, or {SKIP}=1 to skip these tests)"
+            "the Python clients (aws CLI, boto3, grpcio) are not installed in {venv}. Run \
+             scripts/test.sh, which installs them, or: python3 -m venv {venv} && \
+             {venv}/bin/pip install {PACKAGES} (set PLEMU_PY_VENV for another place, or {SKIP}=1 \
+             to skip these tests)"
         );
     }
 
