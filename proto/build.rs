@@ -11,6 +11,51 @@ const API_FILES: [&str; 4] = [
 /// Between plemu's own processes.
 const INTERNAL_FILES: [&str; 2] = ["proto/plemu/v1/agent.proto", "proto/plemu/v1/tunnel.proto"];
 
+/// Fields whose AWS name or shape is not the field's: (field path, serde attribute).
+const AWS_SHAPES: [(&str, &str); 10] = [
+    (
+        ".plemu.v1.LoadBalancer.dns_name",
+        r#"#[serde(rename = "DNSName")]"#,
+    ),
+    (
+        ".plemu.v1.LoadBalancerAddress.private_ipv4_address",
+        r#"#[serde(rename = "PrivateIPv4Address")]"#,
+    ),
+    // `return` is a keyword in Python and others: the field is `return_value`, AWS's name `Return`.
+    (
+        ".plemu.v1.AuthorizeSecurityGroupIngressResponse.return_value",
+        r#"#[serde(rename = "Return")]"#,
+    ),
+    (
+        ".plemu.v1.SecurityGroupRule.referenced_group_id",
+        r#"#[serde(rename = "ReferencedGroupInfo", with = "crate::json::referenced_group")]"#,
+    ),
+    (
+        ".plemu.v1.ModifyVpcAttributeRequest.enable_dns_support",
+        r#"#[serde(with = "crate::json::attribute_boolean")]"#,
+    ),
+    (
+        ".plemu.v1.ModifyVpcAttributeRequest.enable_dns_hostnames",
+        r#"#[serde(with = "crate::json::attribute_boolean")]"#,
+    ),
+    (
+        ".plemu.v1.DescribeVpcAttributeResponse.enable_dns_support",
+        r#"#[serde(with = "crate::json::attribute_boolean")]"#,
+    ),
+    (
+        ".plemu.v1.DescribeVpcAttributeResponse.enable_dns_hostnames",
+        r#"#[serde(with = "crate::json::attribute_boolean")]"#,
+    ),
+    (
+        ".plemu.v1.ServiceConfiguration.service_type",
+        r#"#[serde(with = "crate::json::service_type_details")]"#,
+    ),
+    (
+        ".plemu.v1.ServiceDetail.service_type",
+        r#"#[serde(with = "crate::json::service_type_details")]"#,
+    ),
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<&str> = API_FILES
         .iter()
@@ -25,19 +70,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Tunnel payloads are `bytes::Bytes`: read buffers are frozen into
         // frames without a copy.
         .bytes(".plemu.v1.Frame.data");
-    // JSON as the AWS CLI prints it: PascalCase keys, absent members omitted.
+    // JSON as the AWS CLI prints it: PascalCase keys, absent members omitted. The same names
+    // read and write the AWS Query protocols (the control plane's Query front), where a
+    // missing member takes its default.
     for file in API_FILES {
         for message in message_names(&std::fs::read_to_string(file)?) {
             let path = format!(".plemu.v1.{message}");
             builder = builder
-                .type_attribute(&path, "#[derive(serde::Serialize)]")
-                .type_attribute(&path, "#[serde(rename_all = \"PascalCase\")]")
+                .type_attribute(&path, "#[derive(serde::Serialize, serde::Deserialize)]")
+                .type_attribute(&path, "#[serde(rename_all = \"PascalCase\", default)]")
                 .field_attribute(
                     &path,
                     "#[serde(skip_serializing_if = \"crate::json::Omit::omit\")]",
                 );
         }
     }
+    for (field, attribute) in AWS_SHAPES {
+        builder = builder.field_attribute(field, attribute);
+    }
+    let descriptors = std::path::PathBuf::from(std::env::var("OUT_DIR")?).join("plemu_api.bin");
+    std::fs::write(descriptors, prost::Message::encode_to_vec(&fds))?;
     builder.compile_fds(fds)?;
     Ok(())
 }

@@ -5,16 +5,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The e2e suites start a real redis-server; the README walkthrough test also runs
-# redis-cli, jq and dig. All from Debian's packages.
+# redis-cli, jq and dig. All from Debian's packages, as is Python's venv module.
 missing=()
 for pair in redis-server:redis-server redis-cli:redis-tools jq:jq dig:dnsutils; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The API's tests run real Python clients from PyPI: AWS's own (the aws CLI v1, boto3) against
+# the Query front, grpcio against the gRPC API. They live in a virtual environment of their
+# own, installed once and kept between runs (tests/src/python_clients.rs lists them too).
+export PLEMU_PY_VENV="${PLEMU_PY_VENV:-/var/tmp/plemu-py}"
+py_packages="awscli boto3 grpcio grpcio-tools grpcio-status grpcio-health-checking grpcio-reflection"
+if ! "$PLEMU_PY_VENV/bin/python" -c 'import awscli, boto3, grpc, grpc_tools, grpc_status, grpc_health, grpc_reflection' >/dev/null 2>&1; then
+  echo "== installing $py_packages into $PLEMU_PY_VENV"
+  python3 -m venv "$PLEMU_PY_VENV"
+  # shellcheck disable=SC2086 # one word per package
+  "$PLEMU_PY_VENV/bin/pip" install --quiet --disable-pip-version-check $py_packages
 fi
 
 echo "== cargo fmt --check"

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use plemu_testkit::{Plemu, PlemuOptions, RedisServer, trace_init};
+use plemu_testkit::{Plemu, PlemuOptions, PythonClients, RedisServer, trace_init};
 
 const PLEMU: &str = env!("CARGO_BIN_EXE_plemu");
 
@@ -85,6 +85,62 @@ fn the_readme_walkthrough_works_as_written() {
     assert!(
         stdout.contains(".vpce.amazonaws.com."),
         "dig showed no CNAME to the regional name:\n{stdout}"
+    );
+}
+
+/// The walkthrough with AWS's own CLI: `aws --endpoint-url URL` for `plemu`, the account as the
+/// access key id for `PLEMU_ACCOUNT`, nothing else changed (`plemu resolve` asks plemu's DNS).
+#[test]
+fn the_readme_walkthrough_works_with_the_aws_cli() {
+    trace_init();
+    let Some(clients) = PythonClients::require() else {
+        return;
+    };
+    let redis = RedisServer::start().unwrap();
+    let plemu = Plemu::start(PlemuOptions::default()).unwrap();
+    let aws = format!("aws --endpoint-url {}", plemu.api_url());
+    let mut script = String::new();
+    for line in walkthrough().lines() {
+        if line.starts_with("redis-server ") {
+            continue;
+        }
+        let line = line
+            .replace("PLEMU_ACCOUNT=", "AWS_ACCESS_KEY_ID=")
+            .replace("plemu ec2 ", &format!("{aws} ec2 "))
+            .replace("plemu elbv2 ", &format!("{aws} elbv2 "))
+            .replace("6380", &redis.port().to_string())
+            .replace("-p 1053", &format!("-p {}", plemu.dns.port()));
+        script.push_str(&line);
+        script.push('\n');
+    }
+    assert!(!script.contains("plemu ec2") && script.matches(&aws).count() > 15);
+    let bin_dir = std::path::Path::new(PLEMU).parent().unwrap().to_path_buf();
+    let out = clients
+        .command("bash", &[bin_dir], "000000000000")
+        .args(["-c", &format!("set -euo pipefail\n{script}")])
+        .env("PLEMU_DNS", plemu.dns.to_string())
+        .env_remove("PLEMU_ACCOUNT")
+        .env_remove("PLEMU_ENDPOINT_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "walkthrough with the aws CLI failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.contains(&"pendingAcceptance"), "{stdout}");
+    assert!(lines.contains(&"available"), "{stdout}");
+    assert!(
+        lines.contains(&"OK"),
+        "SET through the endpoint did not answer OK:\n{stdout}"
+    );
+    assert_eq!(
+        lines.last().copied(),
+        Some("hello through privatelink"),
+        "{stdout}"
     );
 }
 

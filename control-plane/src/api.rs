@@ -21,14 +21,18 @@ use crate::error::ApiError;
 use crate::model::{Resources, Tag};
 use crate::state::Shared;
 
-/// Serves the `Ec2`, `Elbv2` and `Agent` services on the shared state.
+/// Serves the `Ec2`, `Elbv2` and `Agent` services on the shared state, and the same actions
+/// through the Query protocols (`crate::query`).
 #[derive(Clone)]
 pub(crate) struct Api {
     pub shared: Shared,
 }
 
+/// Implements a gRPC service and its Query front from one table of actions, so that each action
+/// has one handler whichever way it is called: `$query` answers a Query request by its action
+/// name (the request type's name without `Request`), or `None` for an action the table lacks.
 macro_rules! service {
-    ($trait:path { $($method:ident($req:ident) -> $resp:ident => $handler:path;)* }) => {
+    ($trait:path, $query:ident { $($method:ident($req:ident) -> $resp:ident => $handler:path;)* }) => {
         #[tonic::async_trait]
         impl $trait for Api {
             $(
@@ -36,7 +40,7 @@ macro_rules! service {
                     &self,
                     request: tonic::Request<pb::$req>,
                 ) -> Result<tonic::Response<pb::$resp>, tonic::Status> {
-                    let caller = Caller::from_metadata(request.metadata());
+                    let caller = crate::validate::caller(Caller::from_metadata(request.metadata()))?;
                     let out = $handler(&self.shared, &caller, request.into_inner()).await;
                     if let Err(e) = &out {
                         tracing::debug!(action = stringify!($method), code = e.code(), error = %e, "request failed");
@@ -45,10 +49,37 @@ macro_rules! service {
                 }
             )*
         }
+
+        impl Api {
+            /// Answers the Query request for `action`, or `None` when this service has no such
+            /// action.
+            pub(crate) async fn $query(
+                &self,
+                caller: &Caller,
+                action: &str,
+                form: &crate::query::Form,
+            ) -> Option<Result<crate::query::Node, ApiError>> {
+                $(
+                    if action == crate::query::action_name(stringify!($req)) {
+                        let out = async {
+                            let request: pb::$req = form.decode()?;
+                            let response = $handler(&self.shared, caller, request).await?;
+                            crate::query::Node::of(&response)
+                        }
+                        .await;
+                        if let Err(e) = &out {
+                            tracing::debug!(action, code = e.code(), error = %e, "query request failed");
+                        }
+                        return Some(out);
+                    }
+                )*
+                None
+            }
+        }
     };
 }
 
-service!(pb::ec2_server::Ec2 {
+service!(pb::ec2_server::Ec2, query_ec2 {
     create_vpc(CreateVpcRequest) -> CreateVpcResponse => vpc::create_vpc;
     describe_vpcs(DescribeVpcsRequest) -> DescribeVpcsResponse => vpc::describe_vpcs;
     modify_vpc_attribute(ModifyVpcAttributeRequest) -> ModifyVpcAttributeResponse => vpc::modify_vpc_attribute;
@@ -73,7 +104,7 @@ service!(pb::ec2_server::Ec2 {
     delete_vpc_endpoints(DeleteVpcEndpointsRequest) -> DeleteVpcEndpointsResponse => endpoint::delete_endpoints;
 });
 
-service!(pb::elbv2_server::Elbv2 {
+service!(pb::elbv2_server::Elbv2, query_elbv2 {
     create_load_balancer(CreateLoadBalancerRequest) -> CreateLoadBalancerResponse => elbv2::create_load_balancer;
     describe_load_balancers(DescribeLoadBalancersRequest) -> DescribeLoadBalancersResponse => elbv2::describe_load_balancers;
     create_target_group(CreateTargetGroupRequest) -> CreateTargetGroupResponse => target_group::create_target_group;

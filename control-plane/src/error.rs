@@ -113,6 +113,53 @@ impl ApiError {
         Self::invalid("ValidationError", message)
     }
 
+    /// A Query request without an `Action`, or whose action the API does not have (the
+    /// protocol's `MissingAction` and `InvalidAction`).
+    pub fn invalid_action(action: Option<&str>) -> Self {
+        match action {
+            None => Self::invalid(
+                "MissingAction",
+                "The request must contain the parameter Action.",
+            ),
+            Some(a) => Self::invalid(
+                "InvalidAction",
+                format!("The action {a} is not valid for this web service."),
+            ),
+        }
+    }
+
+    /// A Query parameter the action does not have: EC2's `UnknownParameter`, ELBv2's
+    /// `ValidationError`.
+    pub fn unknown_parameter(elbv2: bool, name: &str) -> Self {
+        let message = format!("The parameter {name} is not recognized");
+        if elbv2 {
+            Self::validation(message)
+        } else {
+            Self::invalid("UnknownParameter", message)
+        }
+    }
+
+    /// A Query parameter whose value cannot be read as its type: EC2's `InvalidParameterValue`,
+    /// ELBv2's `ValidationError`.
+    pub fn malformed_parameter(elbv2: bool, message: impl Into<String>) -> Self {
+        if elbv2 {
+            Self::validation(message)
+        } else {
+            Self::invalid("InvalidParameterValue", message)
+        }
+    }
+
+    /// The HTTP status a Query response carries for this error, as AWS sends it: 401 for
+    /// `AuthFailure`, 403 for a denied action, 500 for plemu's own failures, else 400.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Unauthenticated { .. } => 401,
+            Self::Denied { .. } => 403,
+            Self::Internal(_) => 500,
+            _ => 400,
+        }
+    }
+
     /// The AWS error code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -205,4 +252,7 @@ pub enum Error {
     /// The gRPC server failed.
     #[error("gRPC server: {0}")]
     Serve(#[from] tonic::transport::Error),
+    /// The reflection service could not read the API's descriptors.
+    #[error("gRPC reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
 }

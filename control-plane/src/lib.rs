@@ -3,11 +3,15 @@
 //!
 //! # Layout
 //! - [`ControlPlane`]: opens the store ([`Config::data_dir`]) and serves `Ec2` and `Elbv2` on the
-//!   API address, `Agent` on an address of its own for agents with a token.
+//!   API address (with `grpc.health.v1.Health` and server reflection), `Agent` on an address of
+//!   its own for agents with a token.
 //! - `api`, `api/`: one thin handler per AWS action (decode -> validate -> apply -> encode).
+//! - `port`: what the API address serves: the gRPC services, health, reflection, the Query front.
+//! - `query`, `query/`: the same actions in AWS's Query protocols (EC2's and ELBv2's), on the
+//!   API address beside gRPC, for the `aws` CLI and the AWS SDKs.
 //! - `model`, `model/`: the stored resources and their state enums.
 //! - `bind_net`: the data directory's own loopback block for ENI addresses.
-//! - `validate`: AWS's parameter rules; `filter`: Describe* filters.
+//! - `validate`: AWS's parameter rules; `filter`: Describe* filters; `page`: their pages.
 //! - `state`: resources behind one lock, committed to the store before each answer; timers.
 //! - `store`: redb, one table of `kind/id` -> JSON.
 //! - `watch`: the desired state each provider or consumer agent serves.
@@ -19,8 +23,13 @@ mod bind_net;
 pub mod error;
 mod filter;
 mod model;
+mod page;
+mod port;
+mod query;
 mod state;
 mod store;
+#[cfg(test)]
+mod tests;
 mod validate;
 mod watch;
 
@@ -84,15 +93,15 @@ impl ControlPlane {
         &self.shared.agent_secret
     }
 
-    /// Serves the API (Ec2, Elbv2) on `listener` and the Agent service, for agents holding a
-    /// token, on `agents`, until `shutdown` is cancelled. The two are apart so that API callers
+    /// Serves the API (Ec2, Elbv2, in gRPC and in the Query protocols) on `listener` and the
+    /// Agent service, for agents holding a token, on `agents`, until `shutdown` is cancelled. The two are apart so that API callers
     /// never reach agent credentials, and so that agents in containers can be given an address
     /// of their own.
     ///
     /// On shutdown the watch streams end, timers stop, and the store file is closed.
     ///
     /// # Errors
-    /// When either gRPC server fails.
+    /// When either gRPC server fails, or the reflection service cannot be built.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -102,6 +111,7 @@ impl ControlPlane {
         let api = api::Api {
             shared: self.shared.clone(),
         };
+        let routes = port::routes(api.clone()).await?;
         let internal = self.shared.shutdown_token().clone();
         let stopping = shutdown.clone();
         let signal = async move {
@@ -115,9 +125,10 @@ impl ControlPlane {
                 TcpListenerStream::new(agents),
                 shutdown.cancelled_owned(),
             );
+        // HTTP/1.1 too: the Query front's clients (the aws CLI, boto3) speak it.
         let api_server = tonic::transport::Server::builder()
-            .add_service(pb::ec2_server::Ec2Server::new(api.clone()))
-            .add_service(pb::elbv2_server::Elbv2Server::new(api))
+            .accept_http1(true)
+            .add_routes(routes)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
         let result = tokio::try_join!(api_server, agents_server).map(|_| ());
         self.shared.close().await;

@@ -20,6 +20,25 @@ pub(crate) fn required<'a>(value: &'a str, name: &str) -> Result<&'a str, ApiErr
     }
 }
 
+/// The caller of a gRPC request, whose account comes from the `x-plemu-account` metadata entry:
+/// `InvalidParameterValue` unless the account is 12 digits.
+pub(crate) fn caller(
+    caller: plemu_proto::meta::Caller,
+) -> Result<plemu_proto::meta::Caller, ApiError> {
+    let a = &caller.account;
+    if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(caller)
+    } else {
+        Err(ApiError::invalid(
+            "InvalidParameterValue",
+            format!(
+                "Value ({a}) for metadata entry {} is invalid: an AWS account id is 12 digits",
+                plemu_proto::meta::ACCOUNT
+            ),
+        ))
+    }
+}
+
 /// Parses an EC2 id; a bad form gives `code` (e.g. `InvalidVpcID.Malformed`).
 pub(crate) fn ec2_id<T: FromStr<Err = MalformedId>>(
     s: &str,

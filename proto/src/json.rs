@@ -45,3 +45,96 @@ macro_rules! never_omitted {
     )*};
 }
 never_omitted!(bool, i32, i64, u32, u64, f32, f64);
+
+/// EC2's `AttributeBooleanValue`: a boolean that AWS wraps as `{"Value": true}`, which the
+/// API carries as an `optional bool` (`enable_dns_support`).
+pub mod attribute_boolean {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// The wrapper, with AWS's name and member.
+    #[derive(Serialize, Deserialize, Default)]
+    #[serde(rename_all = "PascalCase", default)]
+    struct AttributeBooleanValue {
+        value: Option<bool>,
+    }
+
+    /// Writes `Some(b)` as `{"Value": b}` (`None` is left out by the field's `Omit`).
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(value: &Option<bool>, s: S) -> Result<S::Ok, S::Error> {
+        AttributeBooleanValue { value: *value }.serialize(s)
+    }
+
+    /// Reads `{"Value": b}`.
+    ///
+    /// # Errors
+    /// The deserializer's.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        Ok(AttributeBooleanValue::deserialize(d)?.value)
+    }
+}
+
+/// EC2's `ServiceType`: a list of `{"ServiceType": "Interface"}`, which the API carries as a
+/// list of strings.
+pub mod service_type_details {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// One entry, with AWS's name and member.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct ServiceTypeDetail {
+        service_type: String,
+    }
+
+    /// Writes each type as `{"ServiceType": t}`.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(types: &[String], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(types.iter().map(|t| ServiceTypeDetail {
+            service_type: t.clone(),
+        }))
+    }
+
+    /// Reads a list of `{"ServiceType": t}`.
+    ///
+    /// # Errors
+    /// The deserializer's.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        let details = Vec::<ServiceTypeDetail>::deserialize(d)?;
+        Ok(details.into_iter().map(|t| t.service_type).collect())
+    }
+}
+
+/// EC2's `ReferencedGroupInfo` of a security group rule: `{"GroupId": "sg-…"}`, which the API
+/// carries as the group id.
+pub mod referenced_group {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// The structure, with AWS's name and member.
+    #[derive(Serialize, Deserialize, Default)]
+    #[serde(rename_all = "PascalCase", default)]
+    struct ReferencedGroupInfo {
+        group_id: String,
+    }
+
+    /// Writes the id as `{"GroupId": id}`.
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(group_id: &str, s: S) -> Result<S::Ok, S::Error> {
+        ReferencedGroupInfo {
+            group_id: group_id.to_string(),
+        }
+        .serialize(s)
+    }
+
+    /// Reads `{"GroupId": id}`.
+    ///
+    /// # Errors
+    /// The deserializer's.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Ok(ReferencedGroupInfo::deserialize(d)?.group_id)
+    }
+}

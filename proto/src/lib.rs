@@ -19,6 +19,9 @@ pub mod json;
 pub mod meta;
 pub mod tunnel;
 
+/// The encoded `FileDescriptorSet` of plemu's `.proto` files, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/plemu_api.bin"));
+
 /// Generated protobuf types and gRPC services of package `plemu.v1`.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
 pub mod pb {
@@ -43,9 +46,41 @@ mod json_tests {
         assert_eq!(v["Vpc"]["IsDefault"], false);
         assert!(v["Vpc"].get("Tags").is_none() && v["Vpc"].get("State").is_none());
         let r = pb::AuthorizeSecurityGroupIngressResponse {
-            r#return: true,
+            return_value: true,
             ..Default::default()
         };
         assert_eq!(serde_json::to_value(&r).unwrap()["Return"], true);
+        // AWS's shapes where the API's differ.
+        let r = pb::DescribeVpcAttributeResponse {
+            vpc_id: "vpc-1".into(),
+            enable_dns_support: Some(true),
+            enable_dns_hostnames: None,
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["EnableDnsSupport"], serde_json::json!({"Value": true}));
+        assert!(v.get("EnableDnsHostnames").is_none());
+        let d = pb::ServiceDetail {
+            service_type: vec!["Interface".into()],
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&d).unwrap();
+        assert_eq!(
+            v["ServiceType"],
+            serde_json::json!([{"ServiceType": "Interface"}])
+        );
+        let rule = pb::SecurityGroupRule {
+            referenced_group_id: "sg-1".into(),
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&rule).unwrap();
+        assert_eq!(
+            v["ReferencedGroupInfo"],
+            serde_json::json!({"GroupId": "sg-1"})
+        );
+        let l = pb::LoadBalancer {
+            dns_name: "n".into(),
+            ..Default::default()
+        };
+        assert_eq!(serde_json::to_value(&l).unwrap()["DNSName"], "n");
     }
 }

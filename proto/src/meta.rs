@@ -8,6 +8,9 @@ pub const ACCOUNT: &str = "x-plemu-account";
 pub const REGION: &str = "x-plemu-region";
 /// Metadata key under which an error status carries its AWS error code.
 pub const ERROR_CODE: &str = "x-plemu-error-code";
+/// The `domain` of the `google.rpc.ErrorInfo` in an error status's details, whose `reason` is
+/// the AWS error code.
+pub const ERROR_DOMAIN: &str = "amazonaws.com";
 
 /// The account a request comes from when it names none.
 pub const DEFAULT_ACCOUNT: &str = "000000000000";
@@ -62,16 +65,21 @@ impl Default for Caller {
     }
 }
 
-/// Builds an error status carrying an AWS error code.
+/// Builds an error status carrying an AWS error code twice: as the `reason` of a
+/// `google.rpc.ErrorInfo` in the status details (domain [`ERROR_DOMAIN`]), which any gRPC
+/// client library can read, and in the [`ERROR_CODE`] trailer.
 pub fn aws_status(grpc: tonic::Code, aws_code: &str, message: impl Into<String>) -> tonic::Status {
-    let mut status = tonic::Status::new(grpc, message);
+    use tonic_types::{ErrorDetails, StatusExt};
+    let mut metadata = MetadataMap::new();
     if let Ok(v) = aws_code.parse() {
-        status.metadata_mut().insert(ERROR_CODE, v);
+        metadata.insert(ERROR_CODE, v);
     }
-    status
+    let details =
+        ErrorDetails::with_error_info(aws_code, ERROR_DOMAIN, std::collections::HashMap::new());
+    tonic::Status::with_error_details_and_metadata(grpc, message, details, metadata)
 }
 
-/// The AWS error code an error status carries, if any.
+/// The AWS error code an error status carries, if any (from its trailer).
 pub fn aws_code(status: &tonic::Status) -> Option<&str> {
     status
         .metadata()
@@ -97,8 +105,18 @@ mod tests {
 
     #[test]
     fn status_carries_code() {
+        use tonic_types::StatusExt;
         let s = aws_status(tonic::Code::NotFound, "InvalidVpcID.NotFound", "nope");
         assert_eq!(aws_code(&s), Some("InvalidVpcID.NotFound"));
         assert_eq!(s.message(), "nope");
+        // What a client sees: the status through its wire form, details included.
+        let s = tonic::Status::from_header_map(s.into_http::<()>().headers()).unwrap();
+        let info = s
+            .get_details_error_info()
+            .expect("ErrorInfo in the details");
+        assert_eq!(
+            (info.reason.as_str(), info.domain.as_str()),
+            ("InvalidVpcID.NotFound", ERROR_DOMAIN)
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! - [`process`]: [`Plemu`], the real `plemu up` binary as a child process.
 //! - [`redis`]: [`RedisServer`], a real `redis-server` on a free loopback port.
 //! - [`api`]: gRPC clients that call as a given account.
+//! - [`python_clients`]: Python clients of both fronts (`aws` CLI, boto3, grpcio) from a venv.
 //! - [`dns`]: a resolver that asks plemu's DNS server.
 //! - [`topology`]: the PrivateLink topology of the Redis case, built through the API.
 //! - [`tcp`]: small TCP peers (a sink that counts bytes) and `eventually`.
@@ -15,12 +16,14 @@ pub mod api;
 pub mod containers;
 pub mod dns;
 pub mod process;
+pub mod python_clients;
 pub mod redis;
 pub mod tcp;
 pub mod topology;
 
 pub use api::Api;
 pub use process::{Plemu, PlemuOptions, RoleProcess};
+pub use python_clients::PythonClients;
 pub use redis::RedisServer;
 pub use tcp::eventually;
 pub use topology::{ProviderVpc, Publish, RedisTopology, Scenario};

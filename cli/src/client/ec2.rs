@@ -249,13 +249,19 @@ pub struct DescribeVpcsArgs {
     /// Filters: Name=state,Values=available (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     filters: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: super::page::Ec2Page,
 }
 
 impl DescribeVpcsArgs {
     pub(super) fn request(self) -> Result<pb::DescribeVpcsRequest, CallError> {
+        let (max_results, next_token) = self.page.fields();
         Ok(pb::DescribeVpcsRequest {
             vpc_ids: shapes::strings("--vpc-ids", self.vpc_ids)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            max_results,
+            next_token,
         })
     }
 }
@@ -355,13 +361,19 @@ pub struct DescribeSubnetsArgs {
     /// Filters: Name=vpc-id,Values=vpc-… (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     filters: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: super::page::Ec2Page,
 }
 
 impl DescribeSubnetsArgs {
     pub(super) fn request(self) -> Result<pb::DescribeSubnetsRequest, CallError> {
+        let (max_results, next_token) = self.page.fields();
         Ok(pb::DescribeSubnetsRequest {
             subnet_ids: shapes::strings("--subnet-ids", self.subnet_ids)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            max_results,
+            next_token,
         })
     }
 }

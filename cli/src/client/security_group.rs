@@ -190,14 +190,20 @@ pub struct DescribeSecurityGroupsArgs {
     /// Filters: Name=vpc-id,Values=vpc-… (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     filters: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: super::page::Ec2Page,
 }
 
 impl DescribeSecurityGroupsArgs {
     pub(super) fn request(self) -> Result<pb::DescribeSecurityGroupsRequest, CallError> {
+        let (max_results, next_token) = self.page.fields();
         Ok(pb::DescribeSecurityGroupsRequest {
             group_ids: shapes::strings("--group-ids", self.group_ids)?,
             group_names: shapes::strings("--group-names", self.group_names)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            max_results,
+            next_token,
         })
     }
 }

@@ -70,15 +70,21 @@ pub struct DescribeVpcEndpointServiceConfigurationsArgs {
     /// Filters: Name=service-state,Values=Available (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     filters: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: super::page::Ec2Page,
 }
 
 impl DescribeVpcEndpointServiceConfigurationsArgs {
     pub(super) fn request(
         self,
     ) -> Result<pb::DescribeVpcEndpointServiceConfigurationsRequest, CallError> {
+        let (max_results, next_token) = self.page.fields();
         Ok(pb::DescribeVpcEndpointServiceConfigurationsRequest {
             service_ids: shapes::strings("--service-ids", self.service_ids)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            max_results,
+            next_token,
         })
     }
 }
@@ -142,15 +148,21 @@ pub struct DescribeVpcEndpointServicePermissionsArgs {
     /// Filters: Name=principal,Values=… (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     filters: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: super::page::Ec2Page,
 }
 
 impl DescribeVpcEndpointServicePermissionsArgs {
     pub(super) fn request(
         self,
     ) -> Result<pb::DescribeVpcEndpointServicePermissionsRequest, CallError> {
+        let (max_results, next_token) = self.page.fields();
         Ok(pb::DescribeVpcEndpointServicePermissionsRequest {
             service_id: self.service_id,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            max_results,
+            next_token,
         })
     }
 }
@@ -182,13 +194,19 @@ pub struct DescribeVpcEndpointServicesArgs {
     /// Filters: Name=service-name,Values=… (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     filters: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: super::page::Ec2Page,
 }
 
 impl DescribeVpcEndpointServicesArgs {
     pub(super) fn request(self) -> Result<pb::DescribeVpcEndpointServicesRequest, CallError> {
+        let (max_results, next_token) = self.page.fields();
         Ok(pb::DescribeVpcEndpointServicesRequest {
             service_names: shapes::strings("--service-names", self.service_names)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            max_results,
+            next_token,
         })
     }
 }
@@ -239,12 +257,18 @@ pub struct DescribeVpcEndpointConnectionsArgs {
     /// Filters: Name=vpc-endpoint-state,Values=pendingAcceptance (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     filters: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: super::page::Ec2Page,
 }
 
 impl DescribeVpcEndpointConnectionsArgs {
     pub(super) fn request(self) -> Result<pb::DescribeVpcEndpointConnectionsRequest, CallError> {
+        let (max_results, next_token) = self.page.fields();
         Ok(pb::DescribeVpcEndpointConnectionsRequest {
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            max_results,
+            next_token,
         })
     }
 }
@@ -318,13 +342,19 @@ pub struct DescribeVpcEndpointsArgs {
     /// Filters: Name=vpc-endpoint-state,Values=available (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     filters: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: super::page::Ec2Page,
 }
 
 impl DescribeVpcEndpointsArgs {
     pub(super) fn request(self) -> Result<pb::DescribeVpcEndpointsRequest, CallError> {
+        let (max_results, next_token) = self.page.fields();
         Ok(pb::DescribeVpcEndpointsRequest {
             vpc_endpoint_ids: shapes::strings("--vpc-endpoint-ids", self.vpc_endpoint_ids)?,
             filters: shapes::structs("--filters", &self.filters, shapes::filter)?,
+            max_results,
+            next_token,
         })
     }
 }

@@ -97,6 +97,12 @@ pub(super) async fn describe_connections(
             })
             .collect();
         let conns = filter::apply(conns, &req.filters)?;
+        let (conns, next_token) = crate::page::page(
+            conns,
+            req.max_results,
+            &req.next_token,
+            crate::page::Sizes::Ec2Range,
+        )?;
         let vpc_endpoint_connections = conns
             .into_iter()
             .map(|(e, v)| pb::VpcEndpointConnection {
@@ -113,6 +119,7 @@ pub(super) async fn describe_connections(
             .collect();
         Ok(pb::DescribeVpcEndpointConnectionsResponse {
             vpc_endpoint_connections,
+            next_token,
         })
     })
     .await

@@ -166,8 +166,11 @@ pub(super) async fn describe_load_balancers(
             }
             lbs.retain(|l| req.names.contains(&l.name));
         }
+        let (lbs, next_marker) =
+            crate::page::page(lbs, req.page_size, &req.marker, crate::page::Sizes::Elbv2)?;
         Ok(pb::DescribeLoadBalancersResponse {
             load_balancers: lbs.into_iter().map(lb_to_pb).collect(),
+            next_marker,
         })
     })
     .await
@@ -295,8 +298,11 @@ pub(super) async fn describe_listeners(
                 "A load balancer ARN or listener ARNs must be specified",
             ));
         }
+        let (ls, next_marker) =
+            crate::page::page(ls, req.page_size, &req.marker, crate::page::Sizes::Elbv2)?;
         Ok(pb::DescribeListenersResponse {
             listeners: ls.into_iter().map(listener_to_pb).collect(),
+            next_marker,
         })
     })
     .await

@@ -246,8 +246,18 @@ pub(super) async fn describe_endpoints(
             eps.retain(|e| req.vpc_endpoint_ids.contains(&e.id));
         }
         let eps = filter::apply(eps, &req.filters)?;
+        let (eps, next_token) = crate::page::page(
+            eps,
+            req.max_results,
+            &req.next_token,
+            crate::page::Sizes::Ec2Capped,
+        )?;
         Ok(pb::DescribeVpcEndpointsResponse {
-            vpc_endpoints: eps.into_iter().map(|e| endpoint_to_pb(st, e)).collect(),
+            vpc_endpoints: eps
+                .into_iter()
+                .map(|e| endpoint_to_pb(st, e))
+                .collect(),
+            next_token,
         })
     })
     .await

@@ -113,7 +113,7 @@ pub(super) async fn authorize_security_group_ingress(
         }
         let rules = added.iter().map(|r| rule_to_pb(&group, r, false)).collect();
         res.security_groups.get_mut(&group.id).expect("visible above").ingress.extend(added);
-        Ok(pb::AuthorizeSecurityGroupIngressResponse { r#return: true, security_group_rules: rules })
+        Ok(pb::AuthorizeSecurityGroupIngressResponse { return_value: true, security_group_rules: rules })
     })
     .await
 }
@@ -186,11 +186,18 @@ pub(super) async fn describe_security_groups(
             groups.retain(|g| req.group_names.contains(&g.name));
         }
         let groups = filter::apply(groups, &req.filters)?;
+        let (groups, next_token) = crate::page::page(
+            groups,
+            req.max_results,
+            &req.next_token,
+            crate::page::Sizes::Ec2Range,
+        )?;
         Ok(pb::DescribeSecurityGroupsResponse {
             security_groups: groups
                 .into_iter()
                 .map(|g| group_to_pb(&st.res, g))
                 .collect(),
+            next_token,
         })
     })
     .await

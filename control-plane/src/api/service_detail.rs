@@ -32,9 +32,16 @@ pub(super) async fn describe_service_details(
             svcs.retain(|d| req.service_names.contains(&d.0.name));
         }
         let svcs = filter::apply(svcs, &req.filters)?;
+        let (svcs, next_token) = crate::page::page(
+            svcs,
+            req.max_results,
+            &req.next_token,
+            crate::page::Sizes::Ec2Capped,
+        )?;
         Ok(pb::DescribeVpcEndpointServicesResponse {
             service_names: svcs.iter().map(|d| d.0.name.clone()).collect(),
             service_details: svcs.into_iter().map(|d| detail_to_pb(d.0)).collect(),
+            next_token,
         })
     })
     .await

@@ -236,8 +236,11 @@ pub(super) async fn describe_target_groups(
             }
             tgs.retain(|t| req.names.contains(&t.name));
         }
+        let (tgs, next_marker) =
+            crate::page::page(tgs, req.page_size, &req.marker, crate::page::Sizes::Elbv2)?;
         Ok(pb::DescribeTargetGroupsResponse {
             target_groups: tgs.into_iter().map(|t| tg_to_pb(res, t)).collect(),
+            next_marker,
         })
     })
     .await

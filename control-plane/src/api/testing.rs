@@ -45,6 +45,8 @@ impl tonic::service::Interceptor for Bearer {
 
 /// A running control plane.
 pub(crate) struct Server {
+    /// The API's address (gRPC and the Query protocols).
+    pub addr: std::net::SocketAddr,
     token: CancellationToken,
     task: tokio::task::JoinHandle<Result<(), Error>>,
     channel: Channel,
@@ -83,6 +85,7 @@ impl Server {
                 .expect("connect")
         };
         Self {
+            addr,
             token,
             task,
             channel: connect(addr).await,
@@ -367,6 +370,6 @@ pub(crate) async fn verify(ec2: &mut Ec2, service_id: &str) {
             .await
             .unwrap()
             .into_inner()
-            .r#return
+            .return_value
     );
 }

@@ -59,8 +59,15 @@ pub(super) async fn describe_vpcs(
             vpcs.retain(|v| req.vpc_ids.contains(&v.id));
         }
         let vpcs = filter::apply(vpcs, &req.filters)?;
+        let (vpcs, next_token) = crate::page::page(
+            vpcs,
+            req.max_results,
+            &req.next_token,
+            crate::page::Sizes::Ec2Range,
+        )?;
         Ok(pb::DescribeVpcsResponse {
             vpcs: vpcs.into_iter().map(vpc_to_pb).collect(),
+            next_token,
         })
     })
     .await
@@ -192,11 +199,18 @@ pub(super) async fn describe_subnets(
             subnets.retain(|v| req.subnet_ids.contains(&v.id));
         }
         let subnets = filter::apply(subnets, &req.filters)?;
+        let (subnets, next_token) = crate::page::page(
+            subnets,
+            req.max_results,
+            &req.next_token,
+            crate::page::Sizes::Ec2Range,
+        )?;
         Ok(pb::DescribeSubnetsResponse {
             subnets: subnets
                 .into_iter()
                 .map(|n| subnet_to_pb(&st.res, n))
                 .collect(),
+            next_token,
         })
     })
     .await

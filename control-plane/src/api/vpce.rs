@@ -153,8 +153,15 @@ pub(super) async fn describe_services(
             svcs.retain(|v| req.service_ids.contains(&v.id));
         }
         let svcs = filter::apply(svcs, &req.filters)?;
+        let (svcs, next_token) = crate::page::page(
+            svcs,
+            req.max_results,
+            &req.next_token,
+            crate::page::Sizes::Ec2Range,
+        )?;
         Ok(pb::DescribeVpcEndpointServiceConfigurationsResponse {
             service_configurations: svcs.into_iter().map(service_to_pb).collect(),
+            next_token,
         })
     })
     .await
@@ -230,7 +237,7 @@ pub(super) async fn modify_permissions(
         }
         Ok(pb::ModifyVpcEndpointServicePermissionsResponse {
             added_principals: added,
-            r#return: true,
+            return_value: true,
         })
     })
     .await
@@ -247,6 +254,12 @@ pub(super) async fn describe_permissions(
             svc.permissions.iter().map(|p| (p, svc.id.as_str())),
             &req.filters,
         )?;
+        let (perms, next_token) = crate::page::page(
+            perms,
+            req.max_results,
+            &req.next_token,
+            crate::page::Sizes::Ec2Range,
+        )?;
         let allowed_principals = perms
             .into_iter()
             .map(|(p, id)| pb::AllowedPrincipal {
@@ -257,7 +270,10 @@ pub(super) async fn describe_permissions(
                 tags: Vec::new(),
             })
             .collect();
-        Ok(pb::DescribeVpcEndpointServicePermissionsResponse { allowed_principals })
+        Ok(pb::DescribeVpcEndpointServicePermissionsResponse {
+            allowed_principals,
+            next_token,
+        })
     })
     .await
 }
@@ -281,7 +297,7 @@ pub(super) async fn start_private_dns_verification(
             )
         })?;
         dns.state = PrivateDnsState::Verified;
-        Ok(pb::StartVpcEndpointServicePrivateDnsVerificationResponse { r#return: true })
+        Ok(pb::StartVpcEndpointServicePrivateDnsVerificationResponse { return_value: true })
     })
     .await
 }

@@ -51,13 +51,19 @@ pub struct DescribeListenersArgs {
     /// The listeners, by ARN.
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     listener_arns: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: crate::client::page::Elbv2Page,
 }
 
 impl DescribeListenersArgs {
     pub(super) fn request(self) -> Result<pb::DescribeListenersRequest, CallError> {
+        let (page_size, marker) = self.page.fields();
         Ok(pb::DescribeListenersRequest {
             load_balancer_arn: self.load_balancer_arn.unwrap_or_default(),
             listener_arns: shapes::strings("--listener-arns", self.listener_arns)?,
+            marker,
+            page_size,
         })
     }
 }

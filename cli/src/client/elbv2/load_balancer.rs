@@ -55,13 +55,19 @@ pub struct DescribeLoadBalancersArgs {
     /// The load balancers, by name.
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     names: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: crate::client::page::Elbv2Page,
 }
 
 impl DescribeLoadBalancersArgs {
     pub(super) fn request(self) -> Result<pb::DescribeLoadBalancersRequest, CallError> {
+        let (page_size, marker) = self.page.fields();
         Ok(pb::DescribeLoadBalancersRequest {
             load_balancer_arns: shapes::strings("--load-balancer-arns", self.load_balancer_arns)?,
             names: shapes::strings("--names", self.names)?,
+            marker,
+            page_size,
         })
     }
 }

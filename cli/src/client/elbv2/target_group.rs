@@ -103,14 +103,20 @@ pub struct DescribeTargetGroupsArgs {
     /// The target groups, by name.
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     names: Vec<String>,
+    /// Paging; every item at once when omitted.
+    #[command(flatten)]
+    page: crate::client::page::Elbv2Page,
 }
 
 impl DescribeTargetGroupsArgs {
     pub(super) fn request(self) -> Result<pb::DescribeTargetGroupsRequest, CallError> {
+        let (page_size, marker) = self.page.fields();
         Ok(pb::DescribeTargetGroupsRequest {
             load_balancer_arn: self.load_balancer_arn.unwrap_or_default(),
             target_group_arns: shapes::strings("--target-group-arns", self.target_group_arns)?,
             names: shapes::strings("--names", self.names)?,
+            marker,
+            page_size,
         })
     }
 }

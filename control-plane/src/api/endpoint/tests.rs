@@ -220,6 +220,7 @@ async fn acceptance_watch_and_service_deletion() {
     let conns = owner
         .describe_vpc_endpoint_connections(pb::DescribeVpcEndpointConnectionsRequest {
             filters: vec![filter("vpc-endpoint-state", "pendingAcceptance")],
+            ..Default::default()
         })
         .await
         .unwrap()

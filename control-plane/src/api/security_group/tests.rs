@@ -100,7 +100,7 @@ async fn security_groups_and_rules() {
         .await
         .unwrap()
         .into_inner();
-    assert!(r.r#return);
+    assert!(r.return_value);
     assert!(
         r.security_group_rules[0]
             .security_group_rule_id

@@ -127,6 +127,7 @@ async fn vpcs_and_attributes() {
     let d = |ids: Vec<String>, filters| pb::DescribeVpcsRequest {
         vpc_ids: ids,
         filters,
+        ..Default::default()
     };
     assert_eq!(
         ec2.describe_vpcs(d(vec![vpc.clone()], vec![]))

@@ -171,7 +171,7 @@ async fn services_permissions_and_the_consumer_view() {
         .await
         .unwrap()
         .into_inner();
-    assert!(r.r#return);
+    assert!(r.return_value);
     assert_eq!(r.added_principals[0].principal_type, "Role");
     assert!(
         r.added_principals[0]

@@ -1,0 +1,466 @@
+//! The parity of the two fronts: the README's topology built once through gRPC and once
+//! through Query, each Describe asked through both.
+
+use super::{PLEMU, Plemu, PlemuOptions, PythonClients, trace_init};
+
+/// One front of the API, driven by its own CLI: `plemu` (gRPC) or `aws` (Query). Both take
+/// the same verbs and arguments and print AWS-shaped JSON.
+#[derive(Clone, Copy, Debug)]
+enum Front {
+    Grpc,
+    Query,
+}
+
+struct Fronts<'a> {
+    plemu: &'a Plemu,
+    clients: &'a PythonClients,
+}
+
+impl Fronts<'_> {
+    /// Runs `args` as `account` through `front`; the printed JSON (`null` when nothing).
+    fn call(&self, front: Front, account: &str, args: &[&str]) -> serde_json::Value {
+        let url = self.plemu.api_url();
+        let out = match front {
+            Front::Grpc => std::process::Command::new(PLEMU)
+                .args(["--endpoint-url", &url, "--account", account])
+                .args(args)
+                .output(),
+            Front::Query => self
+                .clients
+                .command("aws", &[], account)
+                .args(["--endpoint-url", &url])
+                .args(args)
+                .output(),
+        }
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{front:?} {args:?} as {account} failed: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if stdout.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&stdout).unwrap()
+        }
+    }
+}
+
+/// The README's topology, built through `front` by `provider` and `consumer`; returns the
+/// Describe calls that show it, each with the account that makes it.
+fn build(
+    f: &Fronts<'_>,
+    front: Front,
+    provider: &str,
+    consumer: &str,
+) -> Vec<(String, Vec<String>)> {
+    let call = |account: &str, args: &[&str]| f.call(front, account, args);
+    let text = |v: &serde_json::Value, pointer: &str| {
+        v.pointer(pointer)
+            .and_then(|s| s.as_str())
+            .unwrap_or_else(|| panic!("no {pointer} in {v}"))
+            .to_string()
+    };
+    let vpc = text(
+        &call(
+            provider,
+            &["ec2", "create-vpc", "--cidr-block", "10.0.0.0/16"],
+        ),
+        "/Vpc/VpcId",
+    );
+    let subnets: Vec<String> = [("10.0.1.0/24", "us-east-1a"), ("10.0.2.0/24", "us-east-1b")]
+        .iter()
+        .map(|(cidr, az)| {
+            let s = call(
+                provider,
+                &[
+                    "ec2",
+                    "create-subnet",
+                    "--vpc-id",
+                    &vpc,
+                    "--cidr-block",
+                    cidr,
+                    "--availability-zone",
+                    az,
+                ],
+            );
+            text(&s, "/Subnet/SubnetId")
+        })
+        .collect();
+    let nlb = call(
+        provider,
+        &[
+            "elbv2",
+            "create-load-balancer",
+            "--name",
+            "redis-nlb",
+            "--type",
+            "network",
+            "--scheme",
+            "internal",
+            "--subnets",
+            &subnets[0],
+            &subnets[1],
+        ],
+    );
+    let nlb = text(&nlb, "/LoadBalancers/0/LoadBalancerArn");
+    let tg = call(
+        provider,
+        &[
+            "elbv2",
+            "create-target-group",
+            "--name",
+            "redis",
+            "--protocol",
+            "TCP",
+            "--port",
+            "6379",
+            "--vpc-id",
+            &vpc,
+            "--target-type",
+            "ip",
+            "--health-check-interval-seconds",
+            "5",
+        ],
+    );
+    let tg = text(&tg, "/TargetGroups/0/TargetGroupArn");
+    call(
+        provider,
+        &[
+            "elbv2",
+            "register-targets",
+            "--target-group-arn",
+            &tg,
+            "--targets",
+            "Id=127.0.0.1,Port=1",
+        ],
+    );
+    call(
+        provider,
+        &[
+            "elbv2",
+            "create-listener",
+            "--load-balancer-arn",
+            &nlb,
+            "--protocol",
+            "TCP",
+            "--port",
+            "6379",
+            "--default-actions",
+            &format!("Type=forward,TargetGroupArn={tg}"),
+        ],
+    );
+    let svc = call(
+        provider,
+        &[
+            "ec2",
+            "create-vpc-endpoint-service-configuration",
+            "--network-load-balancer-arns",
+            &nlb,
+            "--acceptance-required",
+        ],
+    );
+    let svc = text(&svc, "/ServiceConfiguration/ServiceId");
+    let principal = format!("arn:aws:iam::{consumer}:root");
+    call(
+        provider,
+        &[
+            "ec2",
+            "modify-vpc-endpoint-service-permissions",
+            "--service-id",
+            &svc,
+            "--add-allowed-principals",
+            &principal,
+        ],
+    );
+    let cvpc = text(
+        &call(
+            consumer,
+            &["ec2", "create-vpc", "--cidr-block", "10.1.0.0/16"],
+        ),
+        "/Vpc/VpcId",
+    );
+    let csubnet = call(
+        consumer,
+        &[
+            "ec2",
+            "create-subnet",
+            "--vpc-id",
+            &cvpc,
+            "--cidr-block",
+            "10.1.1.0/24",
+            "--availability-zone",
+            "us-east-1a",
+        ],
+    );
+    let csubnet = text(&csubnet, "/Subnet/SubnetId");
+    let sg = call(
+        consumer,
+        &[
+            "ec2",
+            "create-security-group",
+            "--group-name",
+            "redis-clients",
+            "--description",
+            "Redis clients",
+            "--vpc-id",
+            &cvpc,
+        ],
+    );
+    let sg = text(&sg, "/GroupId");
+    call(
+        consumer,
+        &[
+            "ec2",
+            "authorize-security-group-ingress",
+            "--group-id",
+            &sg,
+            "--protocol",
+            "tcp",
+            "--port",
+            "6379",
+            "--cidr",
+            "10.1.0.0/16",
+        ],
+    );
+    let service_name = format!("com.amazonaws.vpce.us-east-1.{svc}");
+    let vpce = call(
+        consumer,
+        &[
+            "ec2",
+            "create-vpc-endpoint",
+            "--vpc-endpoint-type",
+            "Interface",
+            "--vpc-id",
+            &cvpc,
+            "--service-name",
+            &service_name,
+            "--subnet-ids",
+            &csubnet,
+            "--security-group-ids",
+            &sg,
+        ],
+    );
+    let vpce = text(&vpce, "/VpcEndpoint/VpcEndpointId");
+    let describe = |account: &str, args: &[&str]| {
+        (
+            account.to_string(),
+            args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    vec![
+        describe(provider, &["ec2", "describe-vpcs", "--vpc-ids", &vpc]),
+        describe(
+            provider,
+            &[
+                "ec2",
+                "describe-subnets",
+                "--filters",
+                &format!("Name=vpc-id,Values={vpc}"),
+            ],
+        ),
+        describe(
+            provider,
+            &[
+                "elbv2",
+                "describe-load-balancers",
+                "--load-balancer-arns",
+                &nlb,
+            ],
+        ),
+        describe(
+            provider,
+            &[
+                "elbv2",
+                "describe-target-groups",
+                "--target-group-arns",
+                &tg,
+            ],
+        ),
+        describe(
+            provider,
+            &["elbv2", "describe-listeners", "--load-balancer-arn", &nlb],
+        ),
+        describe(
+            provider,
+            &[
+                "ec2",
+                "describe-vpc-endpoint-service-configurations",
+                "--service-ids",
+                &svc,
+            ],
+        ),
+        describe(
+            provider,
+            &[
+                "ec2",
+                "describe-vpc-endpoint-service-permissions",
+                "--service-id",
+                &svc,
+            ],
+        ),
+        describe(provider, &["ec2", "describe-vpc-endpoint-connections"]),
+        describe(
+            consumer,
+            &["ec2", "describe-security-groups", "--group-ids", &sg],
+        ),
+        describe(
+            consumer,
+            &[
+                "ec2",
+                "describe-vpc-endpoint-services",
+                "--service-names",
+                &service_name,
+            ],
+        ),
+        describe(
+            consumer,
+            &["ec2", "describe-vpc-endpoints", "--vpc-endpoint-ids", &vpce],
+        ),
+        describe(
+            consumer,
+            &[
+                "ec2",
+                "describe-vpc-attribute",
+                "--vpc-id",
+                &cvpc,
+                "--attribute",
+                "enableDnsSupport",
+            ],
+        ),
+    ]
+}
+
+/// `value` with its timestamps in one form: the two CLIs print the same instant differently
+/// (`…:05.120Z` from plemu, `…:05.120000+00:00` from the aws CLI, which parses it).
+fn canonical_times(value: &mut serde_json::Value) {
+    rewrite_times(value, &|s| {
+        let millis = s[19..]
+            .strip_prefix('.')
+            .map(|f| {
+                f.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+        format!("{}.{:0<3.3}", &s[..19], millis)
+    });
+}
+
+/// Replaces each timestamp string in `value` (`2026-11-29T10:00:05…`) by `f` of it.
+fn rewrite_times(value: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
+    match value {
+        serde_json::Value::String(s) => {
+            let b = s.as_bytes();
+            let is_time = b.len() >= 19
+                && b[4] == b'-'
+                && b[10] == b'T'
+                && b[13] == b':'
+                && b[..4].iter().all(u8::is_ascii_digit);
+            if is_time {
+                *s = f(s);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| rewrite_times(v, f)),
+        serde_json::Value::Object(members) => {
+            members.values_mut().for_each(|v| rewrite_times(v, f))
+        }
+        _ => {}
+    }
+}
+
+/// `value` with what differs between two builds of the same topology replaced (accounts,
+/// times, ids, ARN suffixes, endpoint DNS labels), and lists sorted, since Describe lists in
+/// the order of the (random) ids.
+fn normalized(value: &serde_json::Value, accounts: [&str; 2]) -> String {
+    let mut value = value.clone();
+    rewrite_times(&mut value, &|_| "TIME".to_string());
+    normalize(&mut value, accounts);
+    value.to_string()
+}
+
+fn normalize(value: &mut serde_json::Value, accounts: [&str; 2]) {
+    match value {
+        serde_json::Value::String(s) => *s = generic(s, accounts),
+        serde_json::Value::Array(items) => {
+            items.iter_mut().for_each(|v| normalize(v, accounts));
+            items.sort_by_key(|v| v.to_string());
+        }
+        serde_json::Value::Object(members) => {
+            members.values_mut().for_each(|v| normalize(v, accounts))
+        }
+        _ => {}
+    }
+}
+
+/// `s` with accounts named by role, runs of 8 or more hex digits as `#`, and an endpoint DNS
+/// name's random label of 8 letters and digits (`vpce-#-0jicr8gc`) as `#`.
+fn generic(s: &str, accounts: [&str; 2]) -> String {
+    let mut s = s.to_string();
+    for (account, role) in accounts.iter().zip(["PROVIDER", "CONSUMER"]) {
+        s = s.replace(account, role);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(c) = rest.chars().next() {
+        let hex = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+        if hex >= 8 {
+            out.push('#');
+            rest = &rest[hex..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    let mut parts = out.split("vpce-#-");
+    let mut labelled = parts.next().unwrap_or_default().to_string();
+    for part in parts {
+        let label = part.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        labelled.push_str("vpce-#-#");
+        labelled.push_str(if label == 8 { &part[8..] } else { part });
+    }
+    labelled
+}
+
+/// The same topology built once through gRPC and once through Query: each Describe answers
+/// the same through both fronts, and both builds describe the same.
+#[test]
+fn grpc_and_query_describe_the_same() {
+    trace_init();
+    let Some(clients) = PythonClients::require() else {
+        return;
+    };
+    let plemu = Plemu::start(PlemuOptions::default()).unwrap();
+    let f = Fronts {
+        plemu: &plemu,
+        clients: &clients,
+    };
+    let builds = [
+        (Front::Grpc, ["111111111111", "222222222222"]),
+        (Front::Query, ["333333333333", "444444444444"]),
+    ];
+    let mut described: Vec<Vec<String>> = Vec::new();
+    for (front, [provider, consumer]) in builds {
+        let mut answers = Vec::new();
+        for (account, args) in build(&f, front, provider, consumer) {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut grpc = f.call(Front::Grpc, &account, &args);
+            let mut query = f.call(Front::Query, &account, &args);
+            canonical_times(&mut grpc);
+            canonical_times(&mut query);
+            assert_eq!(
+                grpc, query,
+                "{args:?} answers differently through gRPC and Query"
+            );
+            answers.push(normalized(&grpc, [provider, consumer]));
+        }
+        described.push(answers);
+    }
+    for (grpc_built, query_built) in described[0].iter().zip(&described[1]) {
+        assert_eq!(
+            grpc_built, query_built,
+            "the builds through gRPC and Query differ"
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! The API address's router: the `Ec2` and `Elbv2` gRPC services, `grpc.health.v1.Health`,
+//! server reflection, and the Query front at `/`, all on one port.
+
+use plemu_proto::pb;
+use tonic::service::Routes;
+
+use crate::api::Api;
+use crate::error::Error;
+use crate::query;
+
+/// The routes of the API address, every API service reported `SERVING`.
+///
+/// # Errors
+/// When the reflection service cannot read the API's descriptors.
+pub(crate) async fn routes(api: Api) -> Result<Routes, Error> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<pb::ec2_server::Ec2Server<Api>>().await;
+    health
+        .set_serving::<pb::elbv2_server::Elbv2Server<Api>>()
+        .await;
+    // Reflection lists the API's services only (the Agent service is not on this address).
+    let reflection = || {
+        let b = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(plemu_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
+        ["plemu.v1.Ec2", "plemu.v1.Elbv2", "grpc.health.v1.Health"]
+            .into_iter()
+            .fold(b, |b, name| b.with_service_name(name))
+    };
+    let grpc = Routes::new(pb::ec2_server::Ec2Server::new(api.clone()))
+        .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()))
+        .add_service(health_service)
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?);
+    Ok(Routes::from(query::route(grpc.into_axum_router(), api)))
+}
