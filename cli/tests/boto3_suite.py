@@ -238,10 +238,23 @@ def main():
     reply = redis(("127.0.0.1", REDIS_PORT), "GET", "greeting")
     assert reply == "$16\r\nhello from boto3\r\n", reply
 
+    # --- a second endpoint, rejected; a target deregistered -------------------
+    second = cec2.create_vpc_endpoint(
+        SubnetIds=[csubnet], **dict(endpoint, PrivateDnsEnabled=False)
+    )["VpcEndpoint"]["VpcEndpointId"]
+    r = ec2.reject_vpc_endpoint_connections(ServiceId=svc_id, VpcEndpointIds=[second])
+    assert r.get("Unsuccessful", []) == [], r
+    state = cec2.describe_vpc_endpoints(VpcEndpointIds=[second])["VpcEndpoints"][0]["State"]
+    assert state == "rejected", state
+    elb.register_targets(TargetGroupArn=other_tg, Targets=[{"Id": "127.0.0.1", "Port": 1}])
+    elb.deregister_targets(TargetGroupArn=other_tg, Targets=[{"Id": "127.0.0.1", "Port": 1}])
+    health = elb.describe_target_health(TargetGroupArn=other_tg)["TargetHealthDescriptions"]
+    assert [h["TargetHealth"]["State"] for h in health] == ["draining"], health
+
     # --- teardown, in AWS's order ---------------------------------------------
     r = ec2.delete_vpc_endpoint_service_configurations(ServiceIds=[svc_id])
     assert [u["Error"]["Code"] for u in r["Unsuccessful"]] == ["ExistingVpcEndpointConnections"], r
-    assert cec2.delete_vpc_endpoints(VpcEndpointIds=[vpce_id]).get("Unsuccessful", []) == []
+    assert cec2.delete_vpc_endpoints(VpcEndpointIds=[vpce_id, second]).get("Unsuccessful", []) == []
     eventually(
         "the endpoint to go",
         lambda: all(
