@@ -74,6 +74,12 @@ def main():
     ec2, elb = client("ec2", PROVIDER), client("elbv2", PROVIDER)
 
     # --- provider: VPC, subnets, NLB, target group, target, listener ---------
+    try:
+        ec2.create_vpc(CidrBlock="10.0.0.0/16", DryRun=True)
+        raise AssertionError("a dry run succeeded")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "DryRunOperation", e.response
+    assert ec2.describe_vpcs()["Vpcs"] == [], "a dry run created a VPC"
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]
     assert vpc["OwnerId"] == PROVIDER and vpc["State"] == "available", vpc
     vpc_id = vpc["VpcId"]
