@@ -193,6 +193,17 @@ def main():
     # Misconfigurations, each with AWS's code: a zone the service's NLB lacks, an account the
     # service does not allow.
     assert error_code(cec2.create_vpc_endpoint, SubnetIds=[csubnet_c], **endpoint) == "InvalidParameter"
+    # Private DNS in a VPC whose DNS hostnames attribute is off (the default).
+    plain = cec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    plain_subnet = cec2.create_subnet(VpcId=plain, CidrBlock="10.1.1.0/24", AvailabilityZone="us-east-1a")[
+        "Subnet"
+    ]["SubnetId"]
+    try:
+        cec2.create_vpc_endpoint(**dict(endpoint, VpcId=plain, SubnetIds=[plain_subnet], SecurityGroupIds=[]))
+        raise AssertionError("private DNS was enabled in a VPC without DNS hostnames")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "InvalidParameter", e.response
+        assert "enableDnsHostnames" in e.response["Error"]["Message"], e.response
     stranger = client("ec2", STRANGER)
     svpc = stranger.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
     ssubnet = stranger.create_subnet(VpcId=svpc, CidrBlock="10.2.1.0/24", AvailabilityZone="us-east-1a")[
