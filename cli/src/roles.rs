@@ -48,7 +48,7 @@ impl StoreArgs {
 /// Arguments of `plemu control-plane`.
 #[derive(clap::Args, Debug)]
 pub struct ControlPlaneArgs {
-    /// Address of the gRPC API.
+    /// Address of the API (gRPC and AWS's Query protocols).
     #[arg(long, env = "PLEMU_API", default_value = crate::DEFAULT_API)]
     pub api: SocketAddr,
     /// Address of the agents' service (watch streams, health reports); only agents holding a

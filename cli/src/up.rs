@@ -15,7 +15,8 @@ use crate::shutdown;
 /// Arguments of `plemu up`.
 #[derive(clap::Args, Debug)]
 pub struct UpArgs {
-    /// Address of the gRPC API (the CLI's --endpoint-url). Port 0 picks a free port.
+    /// Address of the API, gRPC and AWS's Query protocols on one port (the --endpoint-url of
+    /// plemu's CLI and of the aws CLI). Port 0 picks a free port.
     #[arg(long, env = "PLEMU_API", default_value = crate::DEFAULT_API)]
     pub api: SocketAddr,
     /// Address of the DNS server (UDP and TCP) that answers endpoint and private DNS names. Port 0 picks a free port.

@@ -74,6 +74,12 @@ def main():
     ec2, elb = client("ec2", PROVIDER), client("elbv2", PROVIDER)
 
     # --- provider: VPC, subnets, NLB, target group, target, listener ---------
+    try:
+        ec2.create_vpc(CidrBlock="10.0.0.0/16", DryRun=True)
+        raise AssertionError("a dry run succeeded")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "DryRunOperation", e.response
+    assert ec2.describe_vpcs()["Vpcs"] == [], "a dry run created a VPC"
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]
     assert vpc["OwnerId"] == PROVIDER and vpc["State"] == "available", vpc
     vpc_id = vpc["VpcId"]
@@ -187,6 +193,17 @@ def main():
     # Misconfigurations, each with AWS's code: a zone the service's NLB lacks, an account the
     # service does not allow.
     assert error_code(cec2.create_vpc_endpoint, SubnetIds=[csubnet_c], **endpoint) == "InvalidParameter"
+    # Private DNS in a VPC whose DNS hostnames attribute is off (the default).
+    plain = cec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    plain_subnet = cec2.create_subnet(VpcId=plain, CidrBlock="10.1.1.0/24", AvailabilityZone="us-east-1a")[
+        "Subnet"
+    ]["SubnetId"]
+    try:
+        cec2.create_vpc_endpoint(**dict(endpoint, VpcId=plain, SubnetIds=[plain_subnet], SecurityGroupIds=[]))
+        raise AssertionError("private DNS was enabled in a VPC without DNS hostnames")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == "InvalidParameter", e.response
+        assert "enableDnsHostnames" in e.response["Error"]["Message"], e.response
     stranger = client("ec2", STRANGER)
     svpc = stranger.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
     ssubnet = stranger.create_subnet(VpcId=svpc, CidrBlock="10.2.1.0/24", AvailabilityZone="us-east-1a")[
@@ -238,10 +255,23 @@ def main():
     reply = redis(("127.0.0.1", REDIS_PORT), "GET", "greeting")
     assert reply == "$16\r\nhello from boto3\r\n", reply
 
+    # --- a second endpoint, rejected; a target deregistered -------------------
+    second = cec2.create_vpc_endpoint(
+        SubnetIds=[csubnet], **dict(endpoint, PrivateDnsEnabled=False)
+    )["VpcEndpoint"]["VpcEndpointId"]
+    r = ec2.reject_vpc_endpoint_connections(ServiceId=svc_id, VpcEndpointIds=[second])
+    assert r.get("Unsuccessful", []) == [], r
+    state = cec2.describe_vpc_endpoints(VpcEndpointIds=[second])["VpcEndpoints"][0]["State"]
+    assert state == "rejected", state
+    elb.register_targets(TargetGroupArn=other_tg, Targets=[{"Id": "127.0.0.1", "Port": 1}])
+    elb.deregister_targets(TargetGroupArn=other_tg, Targets=[{"Id": "127.0.0.1", "Port": 1}])
+    health = elb.describe_target_health(TargetGroupArn=other_tg)["TargetHealthDescriptions"]
+    assert [h["TargetHealth"]["State"] for h in health] == ["draining"], health
+
     # --- teardown, in AWS's order ---------------------------------------------
     r = ec2.delete_vpc_endpoint_service_configurations(ServiceIds=[svc_id])
     assert [u["Error"]["Code"] for u in r["Unsuccessful"]] == ["ExistingVpcEndpointConnections"], r
-    assert cec2.delete_vpc_endpoints(VpcEndpointIds=[vpce_id]).get("Unsuccessful", []) == []
+    assert cec2.delete_vpc_endpoints(VpcEndpointIds=[vpce_id, second]).get("Unsuccessful", []) == []
     eventually(
         "the endpoint to go",
         lambda: all(

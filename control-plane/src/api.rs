@@ -52,17 +52,21 @@ macro_rules! service {
 
         impl Api {
             /// Answers the Query request for `action`, or `None` when this service has no such
-            /// action.
+            /// action. A `dry_run` stops once the parameters are read, with `DryRunOperation`.
             pub(crate) async fn $query(
                 &self,
                 caller: &Caller,
                 action: &str,
                 form: &crate::query::Form,
+                dry_run: bool,
             ) -> Option<Result<crate::query::Node, ApiError>> {
                 $(
                     if action == crate::query::action_name(stringify!($req)) {
                         let out = async {
                             let request: pb::$req = form.decode()?;
+                            if dry_run {
+                                return Err(ApiError::dry_run());
+                            }
                             let response = $handler(&self.shared, caller, request).await?;
                             crate::query::Node::of(&response)
                         }

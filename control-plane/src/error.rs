@@ -149,10 +149,24 @@ impl ApiError {
         }
     }
 
+    /// EC2's answer to `DryRun=true`: the caller may make the request (plemu has no IAM, so
+    /// every caller may), and nothing was done.
+    pub fn dry_run() -> Self {
+        Self::conflict(
+            "DryRunOperation",
+            "Request would have succeeded, but DryRun flag is set.",
+        )
+    }
+
     /// The HTTP status a Query response carries for this error, as AWS sends it: 401 for
-    /// `AuthFailure`, 403 for a denied action, 500 for plemu's own failures, else 400.
+    /// `AuthFailure`, 403 for a denied action, 412 for `DryRunOperation`, 500 for plemu's own
+    /// failures, else 400.
     pub fn http_status(&self) -> u16 {
         match self {
+            Self::Conflict {
+                code: "DryRunOperation",
+                ..
+            } => 412,
             Self::Unauthenticated { .. } => 401,
             Self::Denied { .. } => 403,
             Self::Internal(_) => 500,

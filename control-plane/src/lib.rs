@@ -111,11 +111,12 @@ impl ControlPlane {
         let api = api::Api {
             shared: self.shared.clone(),
         };
-        let routes = port::routes(api.clone()).await?;
+        let (routes, health) = port::routes(api.clone()).await?;
         let internal = self.shared.shutdown_token().clone();
         let stopping = shutdown.clone();
         let signal = async move {
             stopping.cancelled().await;
+            port::not_serving(health).await;
             // Watch streams never end by themselves: end them so that the server can drain.
             internal.cancel();
         };

@@ -2,22 +2,34 @@
 //! server reflection, and the Query front at `/`, all on one port.
 
 use plemu_proto::pb;
+use tonic::server::NamedService;
 use tonic::service::Routes;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
 
 use crate::api::Api;
 use crate::error::Error;
 use crate::query;
 
-/// The routes of the API address, every API service reported `SERVING`.
+/// What the health service reports on: the server as a whole (`""`) and each API service.
+const HEALTH_NAMES: [&str; 3] = [
+    "",
+    <pb::ec2_server::Ec2Server<Api> as NamedService>::NAME,
+    <pb::elbv2_server::Elbv2Server<Api> as NamedService>::NAME,
+];
+
+/// The routes of the API address, every API service reported `SERVING`, and the reporter that
+/// [`not_serving`] takes when the server stops.
 ///
 /// # Errors
 /// When the reflection service cannot read the API's descriptors.
-pub(crate) async fn routes(api: Api) -> Result<Routes, Error> {
+pub(crate) async fn routes(api: Api) -> Result<(Routes, HealthReporter), Error> {
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<pb::ec2_server::Ec2Server<Api>>().await;
-    health
-        .set_serving::<pb::elbv2_server::Elbv2Server<Api>>()
-        .await;
+    for name in HEALTH_NAMES {
+        health
+            .set_service_status(name, ServingStatus::Serving)
+            .await;
+    }
     // Reflection lists the API's services only (the Agent service is not on this address).
     let reflection = || {
         let b = tonic_reflection::server::Builder::configure()
@@ -32,5 +44,19 @@ pub(crate) async fn routes(api: Api) -> Result<Routes, Error> {
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?);
-    Ok(Routes::from(query::route(grpc.into_axum_router(), api)))
+    let routes = Routes::from(query::route(grpc.into_axum_router(), api));
+    Ok((routes, health))
+}
+
+/// Reports `NOT_SERVING` to health watchers as the server stops, then ends their streams,
+/// which would otherwise keep the server from draining.
+pub(crate) async fn not_serving(mut health: HealthReporter) {
+    for name in HEALTH_NAMES {
+        health
+            .set_service_status(name, ServingStatus::NotServing)
+            .await;
+    }
+    for name in HEALTH_NAMES {
+        health.clear_service_status(name).await;
+    }
 }

@@ -113,16 +113,30 @@ async fn answer(api: &Api, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Respo
     let action = param("Action").filter(|a| !a.is_empty());
     let out = async {
         let action = action.ok_or_else(|| ApiError::invalid_action(None))?;
+        // EC2's common `DryRun` parameter; ELBv2 has none.
+        let dry_run = match (protocol, param("DryRun")) {
+            (Protocol::Ec2, Some("true")) => true,
+            (Protocol::Ec2, Some("false") | None) | (Protocol::Elbv2, None) => false,
+            (Protocol::Ec2, Some(v)) => {
+                return Err(ApiError::malformed_parameter(
+                    false,
+                    format!(
+                        "Value ({v}) for parameter DryRun is invalid. Expected 'true' or 'false'."
+                    ),
+                ));
+            }
+            (Protocol::Elbv2, Some(_)) => return Err(ApiError::unknown_parameter(true, "DryRun")),
+        };
         let form = Form::new(
             protocol,
             pairs
                 .iter()
-                .filter(|(k, _)| k != "Action" && k != "Version")
+                .filter(|(k, _)| !matches!(k.as_str(), "Action" | "Version" | "DryRun"))
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         )?;
         let answer = match protocol {
-            Protocol::Ec2 => api.query_ec2(&caller, action, &form).await,
-            Protocol::Elbv2 => api.query_elbv2(&caller, action, &form).await,
+            Protocol::Ec2 => api.query_ec2(&caller, action, &form, dry_run).await,
+            Protocol::Elbv2 => api.query_elbv2(&caller, action, &form, dry_run).await,
         };
         answer.unwrap_or_else(|| Err(ApiError::invalid_action(Some(action))))
     }

@@ -96,3 +96,35 @@ async fn errors_carry_the_aws_code_as_error_info_and_accounts_are_checked() {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn health_watchers_see_not_serving_and_do_not_hold_up_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let mut health = HealthClient::new(channel(&s).await);
+    let mut watch = health
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = watch.message().await.unwrap().unwrap();
+    assert_eq!(first.status(), ServingStatus::Serving);
+    let stop = tokio::spawn(s.stop());
+    let within = |what| {
+        move |r: Result<_, tokio::time::error::Elapsed>| r.unwrap_or_else(|_| panic!("{what}"))
+    };
+    let ten = std::time::Duration::from_secs(10);
+    let next = tokio::time::timeout(ten, watch.message()).await;
+    let next = within("no NOT_SERVING for a watcher")(next)
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.status(), ServingStatus::NotServing);
+    let end = tokio::time::timeout(ten, watch.message()).await;
+    assert!(within("the watch did not end")(end).unwrap().is_none());
+    tokio::time::timeout(ten, stop)
+        .await
+        .expect("the server stops while a health watcher is connected")
+        .unwrap();
+}

@@ -201,3 +201,50 @@ async fn parameters_may_come_in_the_query_string() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn dry_run_reads_the_parameters_and_does_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let (status, xml) = post(
+        &s,
+        None,
+        "Action=CreateVpc&Version=2016-11-15&CidrBlock=10.0.0.0%2F16&DryRun=true",
+    )
+    .await;
+    assert_eq!(status, 412, "{xml}");
+    assert_eq!(element(&xml, "Code"), "DryRunOperation");
+    let (status, xml) = post(
+        &s,
+        None,
+        "Action=CreateVpc&Version=2016-11-15&CidrBlock=10.0.0.0%2F16&Bogus=1&DryRun=true",
+    )
+    .await;
+    assert_eq!(status, 400, "{xml}");
+    assert_eq!(
+        element(&xml, "Code"),
+        "UnknownParameter",
+        "parameters are read first"
+    );
+    let (_, xml) = post(&s, None, "Action=DescribeVpcs&Version=2016-11-15").await;
+    assert!(!xml.contains("<item>"), "a dry run created a VPC: {xml}");
+    let (status, xml) = post(
+        &s,
+        None,
+        "Action=CreateVpc&Version=2016-11-15&CidrBlock=10.0.0.0%2F16&DryRun=false",
+    )
+    .await;
+    assert_eq!(status, 200, "{xml}");
+    let (status, xml) = post(
+        &s,
+        None,
+        "Action=DescribeLoadBalancers&Version=2015-12-01&DryRun=true",
+    )
+    .await;
+    assert_eq!(
+        (status, element(&xml, "Code")),
+        (400, "ValidationError"),
+        "{xml}"
+    );
+    s.stop().await;
+}
