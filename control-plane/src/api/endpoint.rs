@@ -253,10 +253,7 @@ pub(super) async fn describe_endpoints(
             crate::page::Sizes::Ec2Capped,
         )?;
         Ok(pb::DescribeVpcEndpointsResponse {
-            vpc_endpoints: eps
-                .into_iter()
-                .map(|e| endpoint_to_pb(st, e))
-                .collect(),
+            vpc_endpoints: eps.into_iter().map(|e| endpoint_to_pb(st, e)).collect(),
             next_token,
         })
     })
