@@ -247,6 +247,7 @@ pub mod fixture {
             healthy_threshold: 2,
             unhealthy_threshold: 2,
             path: String::new(),
+            ..Default::default()
         }
     }
 
@@ -265,7 +266,9 @@ pub mod fixture {
                     listener_arn: format!("{LB_ARN}/listener"),
                     port: PORT,
                     target_group_arn: TG_ARN.into(),
+                    ..Default::default()
                 }],
+                ..Default::default()
             }],
             target_groups: vec![TargetGroupSpec {
                 target_group_arn: TG_ARN.into(),
@@ -278,9 +281,11 @@ pub mod fixture {
                         id: (*id).into(),
                         port: (*port).into(),
                         availability_zone: AZ.into(),
+                        ..Default::default()
                     })
                     .collect(),
                 in_use: true,
+                ..Default::default()
             }],
             endpoints: vec![EndpointGrant {
                 vpc_endpoint_id: VPCE.into(),
@@ -295,6 +300,7 @@ pub mod fixture {
                     ..Default::default()
                 }],
             }],
+            ..Default::default()
         }
     }
 

@@ -5,3 +5,4 @@ mod flows;
 mod harness;
 mod health;
 mod lifecycle;
+mod nlb;
