@@ -151,10 +151,23 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
                 })
         })
         .collect();
-    let security_groups = res
+    // The load balancers' groups, and the groups their rules reference.
+    let own: Vec<&SecurityGroup> = res
         .security_groups
         .values()
         .filter(|g| lbs.iter().any(|l| l.security_groups.contains(&g.id)))
+        .collect();
+    let security_groups = res
+        .security_groups
+        .values()
+        .filter(|g| {
+            own.iter().any(|o| {
+                o.id == g.id
+                    || o.ingress
+                        .iter()
+                        .any(|r| matches!(&r.source, RuleSource::Group(id) if *id == g.id))
+            })
+        })
         .map(|g| security_group_spec(st, g))
         .collect();
     pb::ProviderState {

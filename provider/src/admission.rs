@@ -9,6 +9,7 @@ use tonic::Status;
 use crate::health::TargetKey;
 use crate::health::table::HealthTable;
 use crate::nlb::idle::DEFAULT_IDLE_TIMEOUT;
+use crate::nlb::security_group;
 use crate::nlb::select::{FlowKey, choose};
 use crate::nlb::target::traffic_port;
 
@@ -82,6 +83,15 @@ pub enum Rejection {
         /// Its state.
         state: String,
     },
+    /// The load balancer's security groups admit no traffic from the client on the port.
+    SecurityGroups {
+        /// The load balancer.
+        load_balancer_arn: String,
+        /// The client's address.
+        client: String,
+        /// The listener port.
+        port: u32,
+    },
     /// The listener's target group has no target eligible for the flow.
     NoTargets {
         /// The target group.
@@ -119,6 +129,13 @@ impl Rejection {
                 load_balancer_arn,
                 state,
             } => Status::unavailable(format!("load balancer {load_balancer_arn} is {state}")),
+            Self::SecurityGroups {
+                load_balancer_arn,
+                client,
+                port,
+            } => Status::permission_denied(format!(
+                "the security groups of load balancer {load_balancer_arn} admit no traffic from {client} on port {port}"
+            )),
             Self::NoTargets { target_group_arn } => Status::unavailable(format!(
                 "no targets registered in {target_group_arn} for this flow"
             )),
@@ -196,6 +213,18 @@ pub fn admit(
         return Admission::Rejected(Rejection::NotActive {
             load_balancer_arn: lb.load_balancer_arn.clone(),
             state: lb.state.clone(),
+        });
+    }
+    if !security_group::admits(
+        lb,
+        &state.security_groups,
+        &open.client_address,
+        listener.port,
+    ) {
+        return Admission::Rejected(Rejection::SecurityGroups {
+            load_balancer_arn: lb.load_balancer_arn.clone(),
+            client: open.client_address.clone(),
+            port: listener.port,
         });
     }
     let no_targets = || {

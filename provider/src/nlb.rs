@@ -3,5 +3,6 @@
 pub mod drain;
 pub mod flows;
 pub mod idle;
+pub mod security_group;
 pub mod select;
 pub mod target;

@@ -21,6 +21,23 @@ fn case_table() {
     let empty = fixture::provider_state(&[], "available");
     let mut eni_in_b = available.clone();
     eni_in_b.endpoints[0].network_interfaces[0].availability_zone = "us-east-1b".into();
+    // The load balancer's security group admits 10.1.2.0/24 only; the client is 10.1.1.20.
+    let mut guarded = available.clone();
+    guarded.load_balancers[0].security_group_ids = vec!["sg-nlb".into()];
+    guarded.load_balancers[0].enforce_security_groups_on_private_link = true;
+    guarded.security_groups = vec![plemu_proto::pb::SecurityGroupSpec {
+        group_id: "sg-nlb".into(),
+        ingress: vec![plemu_proto::pb::IngressRule {
+            ip_protocol: "tcp".into(),
+            from_port: 6379,
+            to_port: 6379,
+            cidrs: vec!["10.1.2.0/24".into()],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }];
+    let mut not_enforced = guarded.clone();
+    not_enforced.load_balancers[0].enforce_security_groups_on_private_link = false;
     let mut provisioning = available.clone();
     provisioning.load_balancers[0].state = "provisioning".into();
     // Cross-zone on the load balancer, or on the target group whatever the load balancer says.
@@ -118,6 +135,24 @@ fn case_table() {
             &tg_not_cross_zone,
             with(|o| o.availability_zone = "us-east-1b".into()),
             Some(Code::Unavailable),
+        ),
+        (
+            "NLB security group without the client",
+            &guarded,
+            open.clone(),
+            Some(Code::PermissionDenied),
+        ),
+        (
+            "NLB security group with the client",
+            &guarded,
+            with(|o| o.client_address = "10.1.2.7:40000".into()),
+            None,
+        ),
+        (
+            "NLB security group not enforced on PrivateLink traffic",
+            &not_enforced,
+            open.clone(),
+            None,
         ),
         (
             "provisioning load balancer",

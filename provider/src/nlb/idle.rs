@@ -2,7 +2,7 @@
 //! `tcp.idle_timeout.seconds` (350 s by default) is reset on both sides.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use plemu_proto::pb::Frame;
@@ -18,6 +18,9 @@ pub struct Activity {
     start: Instant,
     /// Milliseconds from `start` to the last frame.
     last_ms: AtomicU64,
+    /// Frames waiting for room in the tunnel stream: a flow stalled on a slow reader is not
+    /// idle.
+    sending: AtomicUsize,
 }
 
 impl Activity {
@@ -26,6 +29,7 @@ impl Activity {
         Arc::new(Self {
             start: Instant::now(),
             last_ms: AtomicU64::new(0),
+            sending: AtomicUsize::new(0),
         })
     }
 
@@ -35,8 +39,11 @@ impl Activity {
         self.last_ms.store(ms, Ordering::Relaxed);
     }
 
-    /// How long the flow has carried nothing.
+    /// How long the flow has carried nothing (zero while a frame waits to be sent).
     pub fn idle_for(&self) -> Duration {
+        if self.sending.load(Ordering::Relaxed) > 0 {
+            self.touch();
+        }
         let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
         self.start.elapsed().saturating_sub(last)
     }
@@ -67,9 +74,27 @@ impl<T> Tracked<T> {
     }
 }
 
+/// A frame waiting to be sent, from its start to its end (or its cancellation).
+struct Sending<'a>(&'a Activity);
+
+impl<'a> Sending<'a> {
+    fn new(activity: &'a Activity) -> Self {
+        activity.touch();
+        activity.sending.fetch_add(1, Ordering::Relaxed);
+        Self(activity)
+    }
+}
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        self.0.sending.fetch_sub(1, Ordering::Relaxed);
+        self.0.touch();
+    }
+}
+
 impl<S: FrameSink> FrameSink for Tracked<S> {
     async fn send_frame(&mut self, frame: Frame) -> bool {
-        self.activity.touch();
+        let _sending = Sending::new(&self.activity);
         self.inner.send_frame(frame).await
     }
 }
@@ -105,5 +130,16 @@ mod tests {
             (Duration::from_secs(650)..Duration::from_secs(651)).contains(&elapsed),
             "{elapsed:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flow_stalled_on_a_slow_reader_is_not_idle() {
+        let activity = Activity::new();
+        let sending = Sending::new(&activity);
+        tokio::time::sleep(Duration::from_secs(400)).await;
+        assert_eq!(activity.idle_for(), Duration::ZERO);
+        drop(sending);
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(activity.idle_for(), Duration::from_secs(10));
     }
 }

@@ -407,3 +407,147 @@ async fn a_provisioning_load_balancer_carries_no_traffic() {
     drop(TcpStream::connect(target).await);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn an_nlb_security_group_blocks_privatelink_traffic_until_enforcement_is_off() {
+    let target = echo_target().await;
+    let targets = [("127.0.0.1", target.port())];
+    let h = Harness::serving(&targets).await;
+    // The group admits the endpoint's address, not the client's (10.1.1.20): AWS evaluates
+    // the client's.
+    let guarded = |enforce: bool| {
+        let mut s = fixture::provider_state(&targets, "available");
+        s.load_balancers[0].security_group_ids = vec!["sg-0123456789abcdef0".into()];
+        s.load_balancers[0].enforce_security_groups_on_private_link = enforce;
+        s.security_groups = vec![plemu_proto::pb::SecurityGroupSpec {
+            group_id: "sg-0123456789abcdef0".into(),
+            ingress: vec![plemu_proto::pb::IngressRule {
+                ip_protocol: "tcp".into(),
+                from_port: 6379,
+                to_port: 6379,
+                cidrs: vec!["10.1.1.4/32".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }];
+        s
+    };
+    h.cp.set_provider_state(guarded(true));
+    let refused = loop {
+        match h.open_flow(fixture::open_flow()).await {
+            Err(status) => break status,
+            Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert!(
+        refused
+            .message()
+            .contains("admit no traffic from 10.1.1.20:50000 on port 6379")
+    );
+    h.cp.set_provider_state(guarded(false));
+    let (_, tx, mut inbound) = loop {
+        match h.open_flow(fixture::open_flow()).await {
+            Ok(flow) => break flow,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    ping(&tx, &mut inbound, b"enforcement off").await;
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn cross_zone_off_refuses_an_eni_zone_without_targets_and_on_reaches_the_other_zone() {
+    let target = echo_target().await;
+    let targets = [("127.0.0.1", target.port())];
+    let h = Harness::serving(&targets).await;
+    // The endpoint's network interface is in zone b; the only target in zone a.
+    let in_b = |cross_zone: Option<bool>| {
+        let mut s = state(
+            &targets,
+            TargetGroupAttributesSpec {
+                cross_zone_enabled: cross_zone,
+                unhealthy_connection_termination: true,
+                ..Default::default()
+            },
+        );
+        s.endpoints[0].network_interfaces[0].availability_zone = "us-east-1b".into();
+        s
+    };
+    let mut open = fixture::open_flow();
+    open.availability_zone = "us-east-1b".into();
+    h.cp.set_provider_state(in_b(None));
+    let refused = loop {
+        match h.open_flow(open.clone()).await {
+            Err(status) if status.code() == Code::Unavailable => break status,
+            _ => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    assert!(refused.message().contains("no targets"), "{refused:?}");
+    h.cp.set_provider_state(in_b(Some(true)));
+    let (_, tx, mut inbound) = loop {
+        match h.open_flow(open.clone()).await {
+            Ok(flow) => break flow,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    ping(&tx, &mut inbound, b"across zones").await;
+    h.stop().await;
+}
+
+/// An HTTP target that answers every request with `status`.
+async fn http_target(status: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                while !head.ends_with(b"\r\n\r\n") {
+                    if conn.read_buf(&mut head).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+                let _ = conn
+                    .write_all(format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\n\r\n").as_bytes())
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn an_http_check_with_a_matcher_the_target_fails_makes_it_unhealthy() {
+    let port = http_target("302 Found").await;
+    let h = Harness::start().await;
+    // The default matcher (200-399) passes a 302; `200` does not.
+    for (matcher, state, reason) in [
+        ("", "healthy", ""),
+        ("200", "unhealthy", "Target.ResponseCodeMismatch"),
+    ] {
+        let mut s = fixture::provider_state(&[("127.0.0.1", port)], "available");
+        let hc = s.target_groups[0].health_check.as_mut().unwrap();
+        hc.protocol = "HTTP".into();
+        hc.path = "/ready".into();
+        hc.matcher = matcher.into();
+        h.cp.set_provider_state(s);
+        let r =
+            h.cp.wait_for_report(WAIT, |r| {
+                r.targets
+                    .iter()
+                    .any(|t| t.state == state && t.reason == reason)
+            })
+            .await;
+        if !reason.is_empty() {
+            assert_eq!(
+                r.targets[0].description,
+                "Health checks failed with these codes: [302]"
+            );
+        }
+    }
+    h.stop().await;
+}
