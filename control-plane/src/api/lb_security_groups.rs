@@ -68,3 +68,6 @@ pub(super) async fn set_security_groups(
         enforce_security_group_inbound_rules_on_private_link_traffic: enforce_word(&lb).into(),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 mod backpressure;
 mod containers;
 mod failure_modes;
+mod nlb;
 mod redis_path;
 mod restart;
 mod roles;

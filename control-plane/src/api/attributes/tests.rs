@@ -222,11 +222,11 @@ async fn deregistered_targets_drain_for_the_groups_delay() {
 }
 
 #[tokio::test]
-async fn load_balancer_and_listener_attributes_and_security_groups() {
+async fn load_balancer_and_listener_attributes() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path()).await;
     let p = provider(&s, false).await;
-    let (mut ec2, mut elb) = (s.ec2(PROVIDER), s.elb(PROVIDER));
+    let mut elb = s.elb(PROVIDER);
 
     let lb_attrs = elb
         .describe_load_balancer_attributes(pb::DescribeLoadBalancerAttributesRequest {
@@ -306,104 +306,6 @@ async fn load_balancer_and_listener_attributes_and_security_groups() {
         60
     );
 
-    // An NLB created without security groups never gets any.
-    let sg = ec2
-        .create_security_group(pb::CreateSecurityGroupRequest {
-            group_name: "nlb".into(),
-            description: "nlb".into(),
-            vpc_id: p.vpc.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .group_id;
-    let set = |lb: &str, groups: Vec<String>, enforce: &str| pb::SetSecurityGroupsRequest {
-        load_balancer_arn: lb.into(),
-        security_groups: groups,
-        enforce_security_group_inbound_rules_on_private_link_traffic: enforce.into(),
-    };
-    let e = elb
-        .set_security_groups(set(&p.lb_arn, vec![sg.clone()], ""))
-        .await
-        .unwrap_err();
-    assert_eq!(code(&e), "InvalidConfigurationRequest");
-
-    let subnets = ec2
-        .describe_subnets(pb::DescribeSubnetsRequest::default())
-        .await
-        .unwrap()
-        .into_inner()
-        .subnets;
-    let with_sg = elb
-        .create_load_balancer(pb::CreateLoadBalancerRequest {
-            name: "with-sg".into(),
-            subnets: vec![subnets[0].subnet_id.clone()],
-            security_groups: vec![sg.clone()],
-            r#type: "network".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .load_balancers
-        .remove(0);
-    assert_eq!(
-        with_sg.enforce_security_group_inbound_rules_on_private_link_traffic,
-        "on"
-    );
-    let out = elb
-        .set_security_groups(set(&with_sg.load_balancer_arn, vec![sg.clone()], "off"))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        (
-            out.security_group_ids,
-            out.enforce_security_group_inbound_rules_on_private_link_traffic
-                .as_str()
-        ),
-        (vec![sg.clone()], "off")
-    );
-    let described = elb
-        .describe_load_balancers(pb::DescribeLoadBalancersRequest {
-            load_balancer_arns: vec![with_sg.load_balancer_arn.clone()],
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .load_balancers
-        .remove(0);
-    assert_eq!(
-        described.enforce_security_group_inbound_rules_on_private_link_traffic,
-        "off"
-    );
-    for (req, want) in [
-        (
-            set(&with_sg.load_balancer_arn, vec![], ""),
-            "InvalidConfigurationRequest",
-        ),
-        (
-            set(
-                &with_sg.load_balancer_arn,
-                vec!["sg-0123456789abcdef0".into()],
-                "",
-            ),
-            "InvalidSecurityGroup",
-        ),
-        (
-            set(&with_sg.load_balancer_arn, vec![sg.clone()], "maybe"),
-            "ValidationError",
-        ),
-        (
-            set("arn:nope", vec![sg.clone()], ""),
-            "LoadBalancerNotFound",
-        ),
-    ] {
-        let e = elb.set_security_groups(req).await.unwrap_err();
-        assert_eq!(code(&e), want, "{e:?}");
-    }
     s.stop().await;
 }
 
