@@ -142,3 +142,42 @@ async fn a_deregistered_target_keeps_a_live_connection_for_the_delay_then_resets
     assert!(states(&url, &tg)?.is_empty());
     Ok(())
 }
+
+/// One raw DNS query over UDP to `dns`: the response as it came, so that its code and flags can
+/// be checked (a resolver library would answer `localhost` itself).
+async fn raw_query(
+    dns: std::net::SocketAddr,
+    name: &str,
+) -> anyhow::Result<hickory_resolver::proto::op::Message> {
+    use hickory_resolver::proto::op::{Message, Query};
+    use hickory_resolver::proto::rr::{Name, RecordType};
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    let mut q = Message::query();
+    q.metadata.id = 7;
+    q.metadata.recursion_desired = true;
+    q.add_query(Query::query(Name::from_ascii(name)?, RecordType::A));
+    socket.send_to(&q.to_vec()?, dns).await?;
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), socket.recv(&mut buf)).await??;
+    Ok(Message::from_vec(&buf[..n])?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_outside_plemu_resolves_through_the_host_resolver() -> anyhow::Result<()> {
+    use hickory_resolver::proto::op::ResponseCode;
+    use hickory_resolver::proto::rr::RData;
+    trace_init();
+    let plemu = plemu_testkit::Plemu::start(plemu_testkit::PlemuOptions::default())?;
+    // `localhost` is not plemu's: the VPC resolver forwards it to the host's resolver, which
+    // answers from /etc/hosts, with no network needed.
+    let m = raw_query(plemu.dns, "localhost.").await?;
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError, "{m:?}");
+    assert!(m.metadata.recursion_available);
+    assert!(
+        m.answers
+            .iter()
+            .any(|r| r.data == RData::A(std::net::Ipv4Addr::LOCALHOST.into())),
+        "{m:?}"
+    );
+    Ok(())
+}
