@@ -1,9 +1,12 @@
 //! The gRPC services: one handler per AWS action, decode -> validate -> apply -> encode.
 
 mod agent;
+mod attributes;
 mod connection;
 mod elbv2;
 mod endpoint;
+mod health_check;
+mod lb_security_groups;
 mod security_group;
 mod service_detail;
 mod target_group;
@@ -118,6 +121,14 @@ service!(pb::elbv2_server::Elbv2, query_elbv2 {
     describe_target_health(DescribeTargetHealthRequest) -> DescribeTargetHealthResponse => target_health::describe_target_health;
     create_listener(CreateListenerRequest) -> CreateListenerResponse => elbv2::create_listener;
     describe_listeners(DescribeListenersRequest) -> DescribeListenersResponse => elbv2::describe_listeners;
+    modify_target_group(ModifyTargetGroupRequest) -> ModifyTargetGroupResponse => health_check::modify_target_group;
+    describe_target_group_attributes(DescribeTargetGroupAttributesRequest) -> DescribeTargetGroupAttributesResponse => attributes::describe_target_group_attributes;
+    modify_target_group_attributes(ModifyTargetGroupAttributesRequest) -> ModifyTargetGroupAttributesResponse => attributes::modify_target_group_attributes;
+    describe_load_balancer_attributes(DescribeLoadBalancerAttributesRequest) -> DescribeLoadBalancerAttributesResponse => attributes::describe_load_balancer_attributes;
+    modify_load_balancer_attributes(ModifyLoadBalancerAttributesRequest) -> ModifyLoadBalancerAttributesResponse => attributes::modify_load_balancer_attributes;
+    describe_listener_attributes(DescribeListenerAttributesRequest) -> DescribeListenerAttributesResponse => attributes::describe_listener_attributes;
+    modify_listener_attributes(ModifyListenerAttributesRequest) -> ModifyListenerAttributesResponse => attributes::modify_listener_attributes;
+    set_security_groups(SetSecurityGroupsRequest) -> SetSecurityGroupsResponse => lb_security_groups::set_security_groups;
 });
 
 /// The tags of the `TagSpecification`s for `resource_type`; other resource types are refused.

@@ -1,5 +1,6 @@
 //! The resources the control plane owns, as stored: one struct per AWS resource and its state enum.
 
+pub(crate) mod attributes;
 pub(crate) mod ec2;
 pub(crate) mod elbv2;
 pub(crate) mod vpce;

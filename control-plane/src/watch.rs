@@ -2,7 +2,7 @@
 
 use plemu_proto::pb;
 
-use crate::model::{Endpoint, RuleSource};
+use crate::model::{Endpoint, RuleSource, SecurityGroup, TargetGroup};
 use crate::state::{AgentInfo, State};
 
 /// The whole desired state for `agent`, with version 0: the sender stamps the version, so that
@@ -69,7 +69,9 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
                     private_ipv4_address: n.ip.to_string(),
                 })
                 .collect(),
-            cross_zone_enabled: false,
+            cross_zone_enabled: l.cross_zone(),
+            security_group_ids: l.security_groups.clone(),
+            enforce_security_groups_on_private_link: l.enforce_sg_on_private_link,
             listeners: res
                 .listeners
                 .values()
@@ -78,6 +80,7 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
                     listener_arn: x.arn.clone(),
                     port: u32::from(x.port),
                     target_group_arn: x.tg_arn.clone(),
+                    idle_timeout_seconds: x.idle_timeout(),
                 })
                 .collect(),
         })
@@ -107,18 +110,26 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
                     healthy_threshold: hc.healthy_threshold,
                     unhealthy_threshold: hc.unhealthy_threshold,
                     path: hc.path.clone(),
+                    matcher: hc.matcher.clone(),
                 }),
                 targets: t
                     .targets
                     .iter()
-                    .filter(|x| x.deregistered_at.is_none())
-                    .map(|x| pb::TargetSpec {
-                        id: x.id.clone(),
-                        port: u32::from(x.port),
-                        availability_zone: x.az.clone(),
+                    .map(|x| {
+                        let deadline = x
+                            .deregistered_at
+                            .map(|at| (at + t.deregistration_delay()) * 1000);
+                        pb::TargetSpec {
+                            id: x.id.clone(),
+                            port: u32::from(x.port),
+                            availability_zone: x.az.clone(),
+                            draining: deadline.is_some(),
+                            drain_deadline_unix_ms: deadline.unwrap_or(0),
+                        }
                     })
                     .collect(),
                 in_use: res.listeners.values().any(|l| l.tg_arn == t.arn),
+                attributes: Some(tg_attributes(t)),
             }
         })
         .collect();
@@ -140,10 +151,51 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
                 })
         })
         .collect();
+    // The load balancers' groups, and the groups their rules reference.
+    let own: Vec<&SecurityGroup> = res
+        .security_groups
+        .values()
+        .filter(|g| lbs.iter().any(|l| l.security_groups.contains(&g.id)))
+        .collect();
+    let security_groups = res
+        .security_groups
+        .values()
+        .filter(|g| {
+            own.iter().any(|o| {
+                o.id == g.id
+                    || o.ingress
+                        .iter()
+                        .any(|r| matches!(&r.source, RuleSource::Group(id) if *id == g.id))
+            })
+        })
+        .map(|g| security_group_spec(st, g))
+        .collect();
     pb::ProviderState {
         load_balancers,
         target_groups,
         endpoints,
+        security_groups,
+    }
+}
+
+/// The target group attributes the provider agent acts on.
+fn tg_attributes(t: &TargetGroup) -> pb::TargetGroupAttributesSpec {
+    use crate::model::attributes::{self as a, TARGET_GROUP};
+    let attrs = &t.attributes;
+    pb::TargetGroupAttributesSpec {
+        deregistration_connection_termination: attrs
+            .flag(TARGET_GROUP, a::DEREGISTRATION_TERMINATION),
+        unhealthy_connection_termination: attrs.flag(TARGET_GROUP, a::UNHEALTHY_TERMINATION),
+        unhealthy_draining_interval_seconds: u32::try_from(
+            attrs.number(TARGET_GROUP, a::UNHEALTHY_DRAINING),
+        )
+        .unwrap_or(0),
+        proxy_protocol_v2: attrs.flag(TARGET_GROUP, a::PROXY_PROTOCOL_V2),
+        cross_zone_enabled: match attrs.get(TARGET_GROUP, a::CROSS_ZONE) {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
     }
 }
 
@@ -159,45 +211,49 @@ fn consumer(st: &State, agent: &AgentInfo) -> pb::ConsumerState {
         .security_groups
         .values()
         .filter(|g| agent.serves(&g.vpc_id))
-        .map(|g| {
-            let ingress = g
-                .ingress
-                .iter()
-                .map(|r| {
-                    let (cidrs, source_group_ids) = match &r.source {
-                        RuleSource::Cidr(c) => (vec![c.to_string()], Vec::new()),
-                        RuleSource::Group(id) => (Vec::new(), vec![id.clone()]),
-                    };
-                    pb::IngressRule {
-                        ip_protocol: r.protocol.clone(),
-                        from_port: r.from_port,
-                        to_port: r.to_port,
-                        cidrs,
-                        source_group_ids,
-                    }
-                })
-                .collect();
-            let enis = res
-                .endpoints
-                .values()
-                .filter(|e| e.security_group_ids.contains(&g.id))
-                .flat_map(|e| e.enis.iter().map(|n| n.ip));
-            let nodes = res
-                .load_balancers
-                .values()
-                .filter(|l| l.security_groups.contains(&g.id))
-                .flat_map(|l| l.nodes.iter().map(|n| n.ip));
-            pb::SecurityGroupSpec {
-                group_id: g.id.clone(),
-                vpc_id: g.vpc_id.clone(),
-                ingress,
-                member_addresses: enis.chain(nodes).map(|ip| ip.to_string()).collect(),
-            }
-        })
+        .map(|g| security_group_spec(st, g))
         .collect();
     pb::ConsumerState {
         endpoints,
         security_groups,
+    }
+}
+
+/// A security group with its inbound rules and the modelled addresses of its members.
+fn security_group_spec(st: &State, g: &SecurityGroup) -> pb::SecurityGroupSpec {
+    let res = &st.res;
+    let ingress = g
+        .ingress
+        .iter()
+        .map(|r| {
+            let (cidrs, source_group_ids) = match &r.source {
+                RuleSource::Cidr(c) => (vec![c.to_string()], Vec::new()),
+                RuleSource::Group(id) => (Vec::new(), vec![id.clone()]),
+            };
+            pb::IngressRule {
+                ip_protocol: r.protocol.clone(),
+                from_port: r.from_port,
+                to_port: r.to_port,
+                cidrs,
+                source_group_ids,
+            }
+        })
+        .collect();
+    let enis = res
+        .endpoints
+        .values()
+        .filter(|e| e.security_group_ids.contains(&g.id))
+        .flat_map(|e| e.enis.iter().map(|n| n.ip));
+    let nodes = res
+        .load_balancers
+        .values()
+        .filter(|l| l.security_groups.contains(&g.id))
+        .flat_map(|l| l.nodes.iter().map(|n| n.ip));
+    pb::SecurityGroupSpec {
+        group_id: g.id.clone(),
+        vpc_id: g.vpc_id.clone(),
+        ingress,
+        member_addresses: enis.chain(nodes).map(|ip| ip.to_string()).collect(),
     }
 }
 

@@ -1,11 +1,15 @@
 //! Whether a new flow may pass, and to which target: the grant, the listener and the flow hash.
 
+use std::time::Duration;
+
 use plemu_proto::pb::{OpenFlow, ProviderState};
 use subtle::ConstantTimeEq;
 use tonic::Status;
 
 use crate::health::TargetKey;
 use crate::health::table::HealthTable;
+use crate::nlb::idle::DEFAULT_IDLE_TIMEOUT;
+use crate::nlb::security_group;
 use crate::nlb::select::{FlowKey, choose};
 use crate::nlb::target::traffic_port;
 
@@ -22,12 +26,25 @@ pub struct Route {
     pub target_port: u16,
     /// No eligible target was healthy: the NLB failed open.
     pub failed_open: bool,
+    /// The listener's `tcp.idle_timeout.seconds`.
+    pub idle_timeout: Duration,
+    /// The target group's `proxy_protocol_v2.enabled`: the target gets a PROXY v2 header first.
+    pub proxy_protocol_v2: bool,
 }
 
 impl Route {
     /// The target as `id:port`, as the `opened` frame names it.
     pub fn target(&self) -> String {
         format!("{}:{}", self.target_id, self.target_port)
+    }
+
+    /// The chosen target's key, as health checks and the flow table know it.
+    pub fn key(&self) -> TargetKey {
+        TargetKey::new(
+            &self.target_group_arn,
+            &self.target_id,
+            u32::from(self.target_port),
+        )
     }
 }
 
@@ -57,6 +74,22 @@ pub enum Rejection {
         /// The endpoint.
         vpc_endpoint_id: String,
         /// The port asked for.
+        port: u32,
+    },
+    /// The load balancer is not `active` (still `provisioning`): it carries no traffic.
+    NotActive {
+        /// The load balancer.
+        load_balancer_arn: String,
+        /// Its state.
+        state: String,
+    },
+    /// The load balancer's security groups admit no traffic from the client on the port.
+    SecurityGroups {
+        /// The load balancer.
+        load_balancer_arn: String,
+        /// The client's address.
+        client: String,
+        /// The listener port.
         port: u32,
     },
     /// The listener's target group has no target eligible for the flow.
@@ -91,6 +124,17 @@ impl Rejection {
                 port,
             } => Status::not_found(format!(
                 "no listener on port {port} for VPC endpoint {vpc_endpoint_id}"
+            )),
+            Self::NotActive {
+                load_balancer_arn,
+                state,
+            } => Status::unavailable(format!("load balancer {load_balancer_arn} is {state}")),
+            Self::SecurityGroups {
+                load_balancer_arn,
+                client,
+                port,
+            } => Status::permission_denied(format!(
+                "the security groups of load balancer {load_balancer_arn} admit no traffic from {client} on port {port}"
             )),
             Self::NoTargets { target_group_arn } => Status::unavailable(format!(
                 "no targets registered in {target_group_arn} for this flow"
@@ -165,6 +209,24 @@ pub fn admit(
             port: open.port,
         });
     };
+    if lb.state != "active" {
+        return Admission::Rejected(Rejection::NotActive {
+            load_balancer_arn: lb.load_balancer_arn.clone(),
+            state: lb.state.clone(),
+        });
+    }
+    if !security_group::admits(
+        lb,
+        &state.security_groups,
+        &open.client_address,
+        listener.port,
+    ) {
+        return Admission::Rejected(Rejection::SecurityGroups {
+            load_balancer_arn: lb.load_balancer_arn.clone(),
+            client: open.client_address.clone(),
+            port: listener.port,
+        });
+    }
     let no_targets = || {
         Admission::Rejected(Rejection::NoTargets {
             target_group_arn: listener.target_group_arn.clone(),
@@ -184,10 +246,15 @@ pub fn admit(
         sequence,
     };
     let is_healthy = |t: &plemu_proto::pb::TargetSpec| health.is_healthy(&TargetKey::of(tg, t));
+    // The target group's cross-zone setting wins over the load balancer's.
+    let attributes = tg.attributes.unwrap_or_default();
+    let cross_zone = attributes
+        .cross_zone_enabled
+        .unwrap_or(lb.cross_zone_enabled);
     let Some(choice) = choose(
         &tg.targets,
         &eni.availability_zone,
-        lb.cross_zone_enabled,
+        cross_zone,
         is_healthy,
         &flow,
     ) else {
@@ -202,6 +269,11 @@ pub fn admit(
         target_id: choice.target.id.clone(),
         target_port,
         failed_open: choice.failed_open,
+        idle_timeout: match listener.idle_timeout_seconds {
+            0 => DEFAULT_IDLE_TIMEOUT,
+            s => Duration::from_secs(s.into()),
+        },
+        proxy_protocol_v2: attributes.proxy_protocol_v2,
     })
 }
 

@@ -11,6 +11,7 @@ use tonic::transport::Channel;
 
 use crate::health::Supervisor;
 use crate::health::table::HealthTable;
+use crate::nlb::drain::Drainer;
 use crate::routes::Routes;
 
 /// First wait before the Watch stream is opened again.
@@ -57,6 +58,8 @@ pub struct Agent {
     pub health: Arc<HealthTable>,
     /// The health checkers.
     pub supervisor: Supervisor,
+    /// The timers that reset draining targets' flows.
+    pub drainer: Drainer,
 }
 
 // === impl Agent ===
@@ -130,6 +133,7 @@ impl Agent {
         // Routes first: a target that left stops receiving flows before its checker stops.
         self.routes.replace(provider);
         self.supervisor.reconcile(&groups);
+        self.drainer.reconcile(&groups);
     }
 }
 

@@ -7,10 +7,11 @@ pub mod state;
 pub mod supervisor;
 pub mod table;
 pub mod tcp;
+pub mod tls;
 
 use std::time::Duration;
 
-use plemu_proto::pb::{HealthCheckSpec, TargetGroupSpec, TargetSpec};
+use plemu_proto::pb::{HealthCheckSpec, TargetGroupAttributesSpec, TargetGroupSpec, TargetSpec};
 
 use crate::nlb::target::traffic_port;
 use state::Thresholds;
@@ -50,14 +51,27 @@ impl TargetKey {
 pub enum CheckProtocol {
     /// Connect, then close.
     Tcp,
-    /// `GET path`, expecting 200-399.
+    /// `GET path`, expecting a code the matcher lists.
     Http,
+    /// A TLS handshake accepting any certificate, then as HTTP.
+    Https,
+}
+
+/// What happens to a target's open flows when it turns unhealthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct UnhealthyPolicy {
+    /// `target_health_state.unhealthy.connection_termination.enabled`: reset them (unless the
+    /// group fails open).
+    pub terminate: bool,
+    /// `target_health_state.unhealthy.draining_interval_seconds`: with termination off, how
+    /// long the target reports `unhealthy.draining` first.
+    pub draining: Duration,
 }
 
 /// A target group's health-check settings, with the NLB defaults filled in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HealthSettings {
-    /// What a check does. `HTTPS` is checked as TCP (no TLS handshake).
+    /// What a check does.
     pub protocol: CheckProtocol,
     /// The port checked; 0 means the target's traffic port.
     pub port: u32,
@@ -69,17 +83,42 @@ pub struct HealthSettings {
     pub thresholds: Thresholds,
     /// The HTTP path requested.
     pub path: String,
+    /// The HTTP codes that pass, as `Matcher.HttpCode` says (`200-399` by default).
+    pub matcher: String,
+    /// `proxy_protocol_v2.enabled`: checks open with a PROXY v2 `LOCAL` header.
+    pub proxy_protocol: bool,
+    /// What happens to open flows when the target turns unhealthy.
+    pub unhealthy: UnhealthyPolicy,
 }
 
 impl HealthSettings {
     /// Settings from a target group's spec; zero or missing values take the NLB defaults
-    /// (interval 30 s, timeout 10 s, or 6 s for HTTP, thresholds 5 and 2, path `/`).
+    /// (interval 30 s, timeout 10 s, or 6 s for HTTP, thresholds 5 and 2, path `/`, matcher
+    /// `200-399`, unhealthy flows reset).
     pub fn from_spec(spec: Option<&HealthCheckSpec>) -> Self {
+        Self::of_group(spec, None)
+    }
+
+    /// Settings from a target group's health check and attributes (AWS's defaults when absent).
+    pub fn of_group(
+        spec: Option<&HealthCheckSpec>,
+        attributes: Option<&TargetGroupAttributesSpec>,
+    ) -> Self {
         let spec = spec.cloned().unwrap_or_default();
-        let protocol = if spec.protocol.eq_ignore_ascii_case("HTTP") {
-            CheckProtocol::Http
-        } else {
-            CheckProtocol::Tcp
+        let protocol = match spec.protocol.to_ascii_uppercase().as_str() {
+            "HTTP" => CheckProtocol::Http,
+            "HTTPS" => CheckProtocol::Https,
+            _ => CheckProtocol::Tcp,
+        };
+        let unhealthy = match attributes {
+            None => UnhealthyPolicy {
+                terminate: true,
+                draining: Duration::ZERO,
+            },
+            Some(a) => UnhealthyPolicy {
+                terminate: a.unhealthy_connection_termination,
+                draining: Duration::from_secs(a.unhealthy_draining_interval_seconds.into()),
+            },
         };
         let or = |v: u32, d: u32| if v == 0 { d } else { v };
         let default_timeout = if protocol == CheckProtocol::Http {
@@ -101,6 +140,13 @@ impl HealthSettings {
             } else {
                 spec.path
             },
+            matcher: if spec.matcher.is_empty() {
+                "200-399".into()
+            } else {
+                spec.matcher
+            },
+            proxy_protocol: attributes.is_some_and(|a| a.proxy_protocol_v2),
+            unhealthy,
         }
     }
 
@@ -131,8 +177,22 @@ mod tests {
                 unhealthy: 2,
             },
             path: "/".into(),
+            matcher: "200-399".into(),
+            proxy_protocol: false,
+            unhealthy: UnhealthyPolicy {
+                terminate: true,
+                draining: Duration::ZERO,
+            },
         };
         assert_eq!(HealthSettings::from_spec(None), defaults);
+        let https = HealthSettings::from_spec(Some(&HealthCheckSpec {
+            protocol: "HTTPS".into(),
+            ..Default::default()
+        }));
+        assert_eq!(
+            (https.protocol, https.timeout),
+            (CheckProtocol::Https, Duration::from_secs(10))
+        );
         let http = HealthSettings::from_spec(Some(&HealthCheckSpec {
             protocol: "http".into(),
             ..Default::default()

@@ -7,7 +7,10 @@
 //! - [`health`]: health checks (`health/{tcp,http}.rs`), one checker loop per target
 //!   (`health/checker.rs`), the state machine (`health/state.rs`), the shared table
 //!   (`health/table.rs`) and the reports to the control plane (`health/report.rs`).
-//! - [`nlb`]: flow-hash target choice (`nlb/select.rs`) and dialling targets (`nlb/target.rs`).
+//! - [`nlb`]: flow-hash target choice (`nlb/select.rs`), dialling targets (`nlb/target.rs`),
+//!   each target's open flows (`nlb/flows.rs`), deregistration delay (`nlb/drain.rs`) and the
+//!   idle timeout (`nlb/idle.rs`).
+//! - [`proxy_protocol`]: the PROXY v2 header targets get with `proxy_protocol_v2.enabled`.
 //! - [`admission`]: whether a flow may pass, and to which target.
 //! - [`tunnel_server`]: the `Tunnel` gRPC service, one stream per flow.
 //! - [`error`]: the crate's error types.
@@ -18,6 +21,7 @@ pub mod agent;
 pub mod error;
 pub mod health;
 pub mod nlb;
+pub mod proxy_protocol;
 pub mod routes;
 #[cfg(any(test, feature = "test-util"))]
 pub mod test_util;
@@ -38,6 +42,8 @@ pub use tunnel_server::{MAX_FLOWS, MAX_STREAMS_PER_CONNECTION};
 use agent::Agent;
 use health::Supervisor;
 use health::table::HealthTable;
+use nlb::drain::Drainer;
+use nlb::flows::FlowTable;
 use nlb::target::Dialer;
 use routes::Routes;
 use tunnel_server::TunnelService;
@@ -102,6 +108,7 @@ pub async fn run(
     let routes = Arc::new(Routes::new());
     let health = Arc::new(HealthTable::new());
     let dialer = Arc::new(Dialer::from_system().with_address_map(config.address_map));
+    let flows = Arc::new(FlowTable::new());
 
     tracker.spawn(health::report::run(
         client.clone(),
@@ -121,7 +128,9 @@ pub async fn run(
             dialer.clone(),
             token.clone(),
             tracker.clone(),
-        ),
+        )
+        .with_flows(flows.clone()),
+        drainer: Drainer::new(flows.clone(), token.clone(), tracker.clone()),
     };
     tracker.spawn(agent.run(token.clone()));
     tracing::info!(
@@ -131,7 +140,8 @@ pub async fn run(
         "provider agent started"
     );
 
-    let service = TunnelService::new(routes, health, dialer, tracker.clone(), token.clone());
+    let service = TunnelService::new(routes, health, dialer, tracker.clone(), token.clone())
+        .with_flows(flows);
     let served = service.serve(tunnel_listener).await;
     token.cancel();
     tracker.close();

@@ -1,4 +1,8 @@
 //! The Network Load Balancer's data plane: which target a flow goes to, and how it is reached.
 
+pub mod drain;
+pub mod flows;
+pub mod idle;
+pub mod security_group;
 pub mod select;
 pub mod target;

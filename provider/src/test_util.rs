@@ -257,6 +257,7 @@ pub mod fixture {
             healthy_threshold: 2,
             unhealthy_threshold: 2,
             path: String::new(),
+            ..Default::default()
         }
     }
 
@@ -275,7 +276,9 @@ pub mod fixture {
                     listener_arn: format!("{LB_ARN}/listener"),
                     port: PORT,
                     target_group_arn: TG_ARN.into(),
+                    ..Default::default()
                 }],
+                ..Default::default()
             }],
             target_groups: vec![TargetGroupSpec {
                 target_group_arn: TG_ARN.into(),
@@ -288,9 +291,11 @@ pub mod fixture {
                         id: (*id).into(),
                         port: (*port).into(),
                         availability_zone: AZ.into(),
+                        ..Default::default()
                     })
                     .collect(),
                 in_use: true,
+                ..Default::default()
             }],
             endpoints: vec![EndpointGrant {
                 vpc_endpoint_id: VPCE.into(),
@@ -305,6 +310,7 @@ pub mod fixture {
                     ..Default::default()
                 }],
             }],
+            ..Default::default()
         }
     }
 

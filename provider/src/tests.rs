@@ -5,3 +5,5 @@ mod flows;
 mod harness;
 mod health;
 mod lifecycle;
+mod nlb;
+mod nlb_access;

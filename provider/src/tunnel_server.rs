@@ -7,6 +7,7 @@ use plemu_proto::pb::frame::Kind;
 use plemu_proto::pb::tunnel_server::{Tunnel, TunnelServer};
 use plemu_proto::pb::{FlowOpened, Frame, OpenFlow};
 use plemu_proto::tunnel::{FLOW_CHANNEL_FRAMES, FlowEnd, frame, splice_until};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
@@ -20,7 +21,10 @@ use tracing::Instrument;
 use crate::admission::{Admission, admit};
 use crate::error::Error;
 use crate::health::table::HealthTable;
+use crate::nlb::flows::FlowTable;
+use crate::nlb::idle::{Activity, Tracked};
 use crate::nlb::target::{DIAL_TIMEOUT, Dialer};
+use crate::proxy_protocol;
 use crate::routes::Routes;
 
 /// HTTP/2 window of one tunnel stream: loopback throughput is capped near 90 MiB/s with the
@@ -47,12 +51,14 @@ pub struct TunnelService {
     routes: Arc<Routes>,
     health: Arc<HealthTable>,
     dialer: Arc<Dialer>,
+    /// Every target's open flows, so that draining and unhealthy targets can have them reset.
+    flows: Arc<FlowTable>,
     /// Where flow tasks run, so that shutdown can wait for them.
     tracker: TaskTracker,
     /// Cancelled at shutdown: every flow stops.
     shutdown: CancellationToken,
     /// One permit per running flow, [`MAX_FLOWS`] in all.
-    flows: Arc<Semaphore>,
+    permits: Arc<Semaphore>,
 }
 
 // === impl TunnelService ===
@@ -71,10 +77,18 @@ impl TunnelService {
             routes,
             health,
             dialer,
+            flows: Arc::new(FlowTable::new()),
             tracker,
             shutdown,
-            flows: Arc::new(Semaphore::new(MAX_FLOWS)),
+            permits: Arc::new(Semaphore::new(MAX_FLOWS)),
         }
+    }
+
+    /// The same service, recording its flows in `flows` (shared with health checks and the
+    /// drainer).
+    #[must_use]
+    pub fn with_flows(self, flows: Arc<FlowTable>) -> Self {
+        Self { flows, ..self }
     }
 
     /// Serves the tunnel on `listener` until `shutdown` is cancelled.
@@ -176,7 +190,7 @@ impl TunnelService {
             _ = self.shutdown.cancelled() => return,
             r = self.dialer.dial(&route.target_id, route.target_port, DIAL_TIMEOUT) => r,
         };
-        let socket = match dialled {
+        let mut socket = match dialled {
             Ok(socket) => socket,
             Err(e) => {
                 tracing::debug!(error = %e, "target unreachable: flow refused");
@@ -184,6 +198,25 @@ impl TunnelService {
                 return;
             }
         };
+        // The header goes first, whether or not the target speaks PROXY v2: a target that
+        // does not gets it as the first bytes of the client's data, as on AWS.
+        if route.proxy_protocol_v2 {
+            let header = proxy_protocol::header(
+                &open.client_address,
+                &open.eni_address,
+                &open.vpc_endpoint_id,
+            );
+            let written = match header {
+                Ok(h) => socket.write_all(&h).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Err(e) = written {
+                tracing::info!(error = %e, "PROXY v2 header not sent: flow refused");
+                plemu_proto::tunnel::reset_socket(socket);
+                let _ = tx.send(Err(Status::unavailable(e))).await;
+                return;
+            }
+        }
         if tx
             .send(Ok(frame(Kind::Opened(FlowOpened { target }))))
             .await
@@ -194,13 +227,26 @@ impl TunnelService {
         }
         tracing::debug!(load_balancer = %route.load_balancer_arn, "flow opened");
         let started = Instant::now();
+        let membership = self.flows.enter(&route.key());
+        let activity = Activity::new();
         let shutdown = self.shutdown.clone();
-        let stopped = async move {
-            shutdown.cancelled().await;
-            "provider agent shutting down".to_string()
+        let idle = activity.clone();
+        let ended = async {
+            tokio::select! {
+                _ = shutdown.cancelled() => "provider agent shutting down".to_string(),
+                reason = membership.terminated() => reason,
+                reason = idle.timed_out(route.idle_timeout) => reason,
+            }
         };
-        // On shutdown the target gets an RST and the consumer a reset, as when an NLB goes away.
-        let stats = splice_until(socket, tx, inbound, stopped).await;
+        // On shutdown, idle timeout, or a terminated target the target gets an RST and the
+        // consumer a reset, as from an NLB.
+        let stats = splice_until(
+            socket,
+            Tracked::new(tx, activity.clone()),
+            Tracked::new(inbound, activity),
+            ended,
+        )
+        .await;
         if let FlowEnd::LocalError(e) = &stats.end {
             tracing::debug!(error = %e, "target socket error");
         }
@@ -222,7 +268,7 @@ impl Tunnel for TunnelService {
         &self,
         request: Request<Streaming<Frame>>,
     ) -> Result<Response<Self::OpenStream>, Status> {
-        let Ok(permit) = Arc::clone(&self.flows).try_acquire_owned() else {
+        let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
             tracing::debug!(
                 limit = MAX_FLOWS,
                 "flow refused: the provider agent carries its maximum"

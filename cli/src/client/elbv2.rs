@@ -4,16 +4,25 @@
 //! - `load_balancer.rs`: `create-load-balancer`, `describe-load-balancers`.
 //! - `target_group.rs`: target groups, and the targets registered in them with their health.
 //! - `listener.rs`: `create-listener`, `describe-listeners`.
+//! - `attributes.rs`: `modify-target-group`, the `describe-`/`modify-…-attributes` verbs of
+//!   target groups, load balancers and listeners, and `set-security-groups`.
 
 use clap::Subcommand;
 use plemu_proto::pb::{self, elbv2_client::Elbv2Client};
 
 use super::{CallError, Connection, shapes};
 
+mod attributes;
 mod listener;
 mod load_balancer;
 mod target_group;
 
+use attributes::{
+    DescribeListenerAttributesArgs, DescribeLoadBalancerAttributesArgs,
+    DescribeTargetGroupAttributesArgs, ModifyListenerAttributesArgs,
+    ModifyLoadBalancerAttributesArgs, ModifyTargetGroupArgs, ModifyTargetGroupAttributesArgs,
+    SetSecurityGroupsArgs,
+};
 use listener::{CreateListenerArgs, DescribeListenersArgs};
 use load_balancer::{CreateLoadBalancerArgs, DescribeLoadBalancersArgs};
 use target_group::{
@@ -41,6 +50,22 @@ pub enum Elbv2Command {
     CreateListener(CreateListenerArgs),
     /// Describes listeners.
     DescribeListeners(DescribeListenersArgs),
+    /// Changes a target group's health check settings.
+    ModifyTargetGroup(ModifyTargetGroupArgs),
+    /// Describes a target group's attributes.
+    DescribeTargetGroupAttributes(DescribeTargetGroupAttributesArgs),
+    /// Changes a target group's attributes.
+    ModifyTargetGroupAttributes(ModifyTargetGroupAttributesArgs),
+    /// Describes a load balancer's attributes.
+    DescribeLoadBalancerAttributes(DescribeLoadBalancerAttributesArgs),
+    /// Changes a load balancer's attributes.
+    ModifyLoadBalancerAttributes(ModifyLoadBalancerAttributesArgs),
+    /// Describes a listener's attributes.
+    DescribeListenerAttributes(DescribeListenerAttributesArgs),
+    /// Changes a listener's attributes.
+    ModifyListenerAttributes(ModifyListenerAttributesArgs),
+    /// Sets a load balancer's security groups.
+    SetSecurityGroups(SetSecurityGroupsArgs),
 }
 
 /// Builds the request for `cmd`, then calls it.
@@ -111,6 +136,62 @@ pub(super) async fn run(
             Elbv2Client,
             describe_listeners,
             "DescribeListeners",
+            a.request()
+        ),
+        C::ModifyTargetGroup(a) => call!(
+            conn,
+            Elbv2Client,
+            modify_target_group,
+            "ModifyTargetGroup",
+            a.request()
+        ),
+        C::DescribeTargetGroupAttributes(a) => call!(
+            conn,
+            Elbv2Client,
+            describe_target_group_attributes,
+            "DescribeTargetGroupAttributes",
+            a.request()
+        ),
+        C::ModifyTargetGroupAttributes(a) => call!(
+            conn,
+            Elbv2Client,
+            modify_target_group_attributes,
+            "ModifyTargetGroupAttributes",
+            a.request()
+        ),
+        C::DescribeLoadBalancerAttributes(a) => call!(
+            conn,
+            Elbv2Client,
+            describe_load_balancer_attributes,
+            "DescribeLoadBalancerAttributes",
+            a.request()
+        ),
+        C::ModifyLoadBalancerAttributes(a) => call!(
+            conn,
+            Elbv2Client,
+            modify_load_balancer_attributes,
+            "ModifyLoadBalancerAttributes",
+            a.request()
+        ),
+        C::DescribeListenerAttributes(a) => call!(
+            conn,
+            Elbv2Client,
+            describe_listener_attributes,
+            "DescribeListenerAttributes",
+            a.request()
+        ),
+        C::ModifyListenerAttributes(a) => call!(
+            conn,
+            Elbv2Client,
+            modify_listener_attributes,
+            "ModifyListenerAttributes",
+            a.request()
+        ),
+        C::SetSecurityGroups(a) => call!(
+            conn,
+            Elbv2Client,
+            set_security_groups,
+            "SetSecurityGroups",
             a.request()
         ),
     }

@@ -1,4 +1,5 @@
-//! The DNS server on the given UDP and TCP sockets, answering from the shared zones.
+//! The DNS server on the given UDP and TCP sockets, answering from the shared zones and
+//! forwarding every other name upstream.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use hickory_server::zone_handler::MessageResponseBuilder;
 use tokio::net::{TcpListener, UdpSocket};
 use tracing::debug;
 
+use super::forwarder::{Forwarded, Forwarder};
 use super::zones::{Answer, Zones};
 
 /// How long a TCP connection may stay idle between requests.
@@ -17,17 +19,29 @@ const TCP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Responses queued per TCP connection.
 const TCP_RESPONSE_BUFFER: usize = 32;
 
-/// Answers queries from [`Zones`].
+/// Answers queries from [`Zones`], and forwards the others.
 #[derive(Debug)]
 pub(crate) struct Handler {
     /// The names served, replaced by the agent on every snapshot.
     zones: Zones,
+    /// Where names outside plemu's are resolved.
+    forwarder: Forwarder,
 }
 
-/// Starts serving `zones` on `udp` and `tcp`; stop it with
-/// `shutdown_gracefully`.
+/// Starts serving `zones` on `udp` and `tcp`, forwarding other names to the host's resolvers;
+/// stop it with `shutdown_gracefully`.
 pub(crate) fn serve(zones: Zones, udp: UdpSocket, tcp: TcpListener) -> Server<Handler> {
-    let mut server = Server::new(Handler { zones });
+    serve_with(zones, Forwarder::from_system(), udp, tcp)
+}
+
+/// As [`serve`], forwarding with `forwarder`.
+pub(crate) fn serve_with(
+    zones: Zones,
+    forwarder: Forwarder,
+    udp: UdpSocket,
+    tcp: TcpListener,
+) -> Server<Handler> {
+    let mut server = Server::new(Handler { zones, forwarder });
     server.register_socket(udp);
     server.register_listener(tcp, TCP_TIMEOUT, TCP_RESPONSE_BUFFER);
     server
@@ -81,12 +95,37 @@ impl RequestHandler for Handler {
                             .await
                     }
                     Answer::Refused => {
-                        debug!(%name, %query_type, "DNS REFUSED: not a name plemu serves");
-                        response_handle
-                            .send_response(
-                                builder.error_msg(&request.metadata, ResponseCode::Refused),
-                            )
-                            .await
+                        metadata.recursion_available = true;
+                        match self.forwarder.forward(name, query_type).await {
+                            Some(Forwarded::Records(records)) => {
+                                debug!(%name, %query_type, answers = records.len(), "DNS forwarded");
+                                let response = builder.build(metadata, records.iter(), [], [], []);
+                                response_handle.send_response(response).await
+                            }
+                            Some(Forwarded::NxDomain) => {
+                                debug!(%name, %query_type, "DNS forwarded: NXDOMAIN");
+                                metadata.response_code = ResponseCode::NXDomain;
+                                response_handle
+                                    .send_response(builder.build_no_records(metadata))
+                                    .await
+                            }
+                            Some(Forwarded::ServFail) => {
+                                response_handle
+                                    .send_response(
+                                        builder
+                                            .error_msg(&request.metadata, ResponseCode::ServFail),
+                                    )
+                                    .await
+                            }
+                            None => {
+                                debug!(%name, %query_type, "DNS REFUSED: no upstream resolver");
+                                response_handle
+                                    .send_response(
+                                        builder.error_msg(&request.metadata, ResponseCode::Refused),
+                                    )
+                                    .await
+                            }
+                        }
                     }
                 }
             }

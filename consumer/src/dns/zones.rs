@@ -36,7 +36,7 @@ pub(crate) enum Answer {
     Records(Vec<Record>),
     /// An unknown name in plemu's own domain.
     NxDomain,
-    /// A name plemu does not serve (nothing is forwarded upstream).
+    /// A name plemu does not serve: the server forwards it upstream.
     Refused,
 }
 
@@ -44,7 +44,7 @@ pub(crate) enum Answer {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Zones(Arc<RwLock<HashMap<LowerName, NameData>>>);
 
-/// The domain under which unknown names are NXDOMAIN rather than REFUSED.
+/// The domain under which unknown names are NXDOMAIN rather than forwarded upstream.
 const VPCE_DOMAIN: &str = "vpce.amazonaws.com.";
 
 // === impl Zones ===

@@ -92,6 +92,8 @@ pub(super) async fn create_load_balancer(
                 security_groups: req.security_groups.clone(),
                 ip_address_type: wanted.ip_address_type.clone(),
                 tags: Tag::from_pb(&req.tags),
+                attributes: Default::default(),
+                enforce_sg_on_private_link: true,
             };
             res.load_balancers.insert(lb.arn.clone(), lb.clone());
             Ok((lb, true))
@@ -255,6 +257,7 @@ pub(super) async fn create_listener(
                 protocol: "TCP".into(),
                 tg_arn: tg_arn.clone(),
                 tags: Tag::from_pb(&req.tags),
+                attributes: Default::default(),
             };
             res.listeners.insert(listener.arn.clone(), listener.clone());
             Ok(listener)
@@ -325,7 +328,7 @@ pub(super) fn visible_lb<'a>(
         })
 }
 
-fn lb_to_pb(l: &LoadBalancer) -> pb::LoadBalancer {
+pub(super) fn lb_to_pb(l: &LoadBalancer) -> pb::LoadBalancer {
     pb::LoadBalancer {
         load_balancer_arn: l.arn.clone(),
         dns_name: l.dns_name.clone(),
@@ -353,18 +356,21 @@ fn lb_to_pb(l: &LoadBalancer) -> pb::LoadBalancer {
             .collect(),
         security_groups: l.security_groups.clone(),
         ip_address_type: l.ip_address_type.clone(),
-        enforce_security_group_inbound_rules_on_private_link_traffic: if l
-            .security_groups
-            .is_empty()
-        {
-            String::new()
-        } else {
-            "on".into()
-        },
+        enforce_security_group_inbound_rules_on_private_link_traffic: enforce_word(l).into(),
     }
 }
 
-fn listener_to_pb(l: &Listener) -> pb::Listener {
+/// `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic` as reported: `on` or `off`, and
+/// empty for a load balancer without security groups.
+pub(super) fn enforce_word(l: &LoadBalancer) -> &'static str {
+    match (l.security_groups.is_empty(), l.enforce_sg_on_private_link) {
+        (true, _) => "",
+        (false, true) => "on",
+        (false, false) => "off",
+    }
+}
+
+pub(super) fn listener_to_pb(l: &Listener) -> pb::Listener {
     pb::Listener {
         listener_arn: l.arn.clone(),
         load_balancer_arn: l.lb_arn.clone(),

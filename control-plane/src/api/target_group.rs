@@ -5,6 +5,7 @@ use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
 use super::elbv2::{ip_address_type, visible_lb};
+use super::health_check::HealthCheckParams;
 use super::{same_settings, visible_vpc};
 use crate::error::ApiError;
 use crate::model::{HealthCheck, Owner, Resources, Tag, Target, TargetGroup, unix_now};
@@ -37,7 +38,7 @@ pub(super) async fn create_target_group(
             )));
         }
     };
-    let health_check = health_check(&req)?;
+    let health_check = HealthCheckParams::of_create(&req).apply(None)?;
     let tg = s
         .mutate(|res| {
             validate::required(&req.vpc_id, "VpcId")
@@ -80,6 +81,7 @@ pub(super) async fn create_target_group(
                 targets: Vec::new(),
                 ip_address_type: wanted.ip_address_type,
                 tags: Tag::from_pb(&req.tags),
+                attributes: Default::default(),
             };
             res.target_groups.insert(tg.arn.clone(), tg.clone());
             Ok(tg)
@@ -113,88 +115,6 @@ impl TgSettings {
             ip_address_type: t.ip_address_type.clone(),
         }
     }
-}
-
-/// The health check settings of a create request: AWS's defaults and ranges.
-fn health_check(req: &pb::CreateTargetGroupRequest) -> Result<HealthCheck, ApiError> {
-    let protocol = match req.health_check_protocol.as_str() {
-        "" => "TCP",
-        p @ ("TCP" | "HTTP" | "HTTPS") => p,
-        other => {
-            return Err(ApiError::validation(format!(
-                "Health check protocol '{other}' must be TCP, HTTP or HTTPS"
-            )));
-        }
-    };
-    let port = match req.health_check_port.as_str() {
-        "" | "traffic-port" => "traffic-port".to_string(),
-        p => match p.parse::<u16>() {
-            Ok(n) if n >= 1 => n.to_string(),
-            _ => {
-                return Err(ApiError::validation(format!(
-                    "Health check port '{p}' must be 'traffic-port' or 1-65535"
-                )));
-            }
-        },
-    };
-    let ranged = |v: Option<i32>, default: u32, lo: i32, hi: i32, field: &str| match v {
-        None => Ok(default),
-        Some(v) if (lo..=hi).contains(&v) => Ok(v.unsigned_abs()),
-        Some(v) => Err(ApiError::validation(format!(
-            "{field} {v} must be between {lo} and {hi}"
-        ))),
-    };
-    // AWS: health checks cannot be disabled for instance, ip and alb targets,
-    // the only kinds plemu serves.
-    if req.health_check_enabled == Some(false) {
-        return Err(ApiError::validation(
-            "Health checks cannot be disabled for target groups with a target type of 'instance', 'ip' or 'alb'",
-        ));
-    }
-    let http = protocol != "TCP";
-    Ok(HealthCheck {
-        protocol: protocol.into(),
-        port,
-        enabled: true,
-        interval: ranged(
-            req.health_check_interval_seconds,
-            30,
-            5,
-            300,
-            "HealthCheckIntervalSeconds",
-        )?,
-        timeout: ranged(
-            req.health_check_timeout_seconds,
-            if protocol == "HTTP" { 6 } else { 10 },
-            2,
-            120,
-            "HealthCheckTimeoutSeconds",
-        )?,
-        healthy_threshold: ranged(
-            req.healthy_threshold_count,
-            5,
-            2,
-            10,
-            "HealthyThresholdCount",
-        )?,
-        unhealthy_threshold: ranged(
-            req.unhealthy_threshold_count,
-            2,
-            2,
-            10,
-            "UnhealthyThresholdCount",
-        )?,
-        path: match (http, req.health_check_path.as_str()) {
-            (false, _) => String::new(),
-            (true, "") => "/".into(),
-            (true, p) => p.into(),
-        },
-        matcher: match (http, req.matcher.as_ref().map(|m| m.http_code.as_str())) {
-            (false, _) => String::new(),
-            (true, None | Some("")) => "200-399".into(),
-            (true, Some(c)) => c.into(),
-        },
-    })
 }
 
 pub(super) async fn describe_target_groups(
@@ -286,7 +206,7 @@ pub(super) async fn register_targets(
                 }
             };
             let now = unix_now();
-            targets.retain(|x| x.present_at(now));
+            targets.retain(|x| x.present_at(now, tg.deregistration_delay()));
             match targets.iter_mut().find(|x| x.id == t.id && x.port == port) {
                 Some(existing) => existing.deregistered_at = None,
                 None => targets.push(Target {
@@ -315,7 +235,7 @@ pub(super) async fn deregister_targets(
         let tg = visible_tg(res, caller, &req.target_group_arn)?.clone();
         let now = unix_now();
         let mut targets = tg.targets.clone();
-        targets.retain(|x| x.present_at(now));
+        targets.retain(|x| x.present_at(now, tg.deregistration_delay()));
         for t in &req.targets {
             let port = target_port(&tg, t)?;
             if let Some(x) = targets
@@ -363,7 +283,7 @@ pub(super) fn visible_tg<'a>(
         })
 }
 
-fn tg_to_pb(res: &Resources, t: &TargetGroup) -> pb::TargetGroup {
+pub(super) fn tg_to_pb(res: &Resources, t: &TargetGroup) -> pb::TargetGroup {
     let hc = &t.health_check;
     let mut lbs: Vec<String> = res
         .listeners

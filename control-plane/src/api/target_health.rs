@@ -16,7 +16,11 @@ pub(super) async fn describe_target_health(
     s.read(|st| {
         let tg = visible_tg(&st.res, caller, &req.target_group_arn)?;
         let now = unix_now();
-        let present: Vec<&Target> = tg.targets.iter().filter(|t| t.present_at(now)).collect();
+        let present: Vec<&Target> = tg
+            .targets
+            .iter()
+            .filter(|t| t.present_at(now, tg.deregistration_delay()))
+            .collect();
         let mut out = Vec::new();
         if req.targets.is_empty() {
             out.extend(present.iter().map(|t| health_of(st, tg, t)));

@@ -4,10 +4,8 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
+use super::attributes::{self, Attributes};
 use super::{Owner, Tag};
-
-/// How long a deregistered target stays `draining`, in seconds (ELBv2's default deregistration delay).
-pub(crate) const DEREGISTRATION_DELAY_SECS: i64 = 300;
 
 /// A Network Load Balancer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +24,25 @@ pub(crate) struct LoadBalancer {
     pub security_groups: Vec<String>,
     pub ip_address_type: String,
     pub tags: Vec<Tag>,
+    /// The attributes set by ModifyLoadBalancerAttributes.
+    #[serde(default)]
+    pub attributes: Attributes,
+    /// `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic` is `on` (AWS's default); it
+    /// matters only when the load balancer has security groups.
+    #[serde(default = "enforce_on")]
+    pub enforce_sg_on_private_link: bool,
+}
+
+fn enforce_on() -> bool {
+    true
+}
+
+impl LoadBalancer {
+    /// `load_balancing.cross_zone.enabled`.
+    pub fn cross_zone(&self) -> bool {
+        self.attributes
+            .flag(attributes::LOAD_BALANCER, attributes::CROSS_ZONE)
+    }
 }
 
 /// A load balancer's provisioning state.
@@ -70,6 +87,31 @@ pub(crate) struct TargetGroup {
     pub targets: Vec<Target>,
     pub ip_address_type: String,
     pub tags: Vec<Tag>,
+    /// The attributes set by ModifyTargetGroupAttributes.
+    #[serde(default)]
+    pub attributes: Attributes,
+}
+
+impl TargetGroup {
+    /// `deregistration_delay.timeout_seconds`: how long a deregistered target drains.
+    pub fn deregistration_delay(&self) -> i64 {
+        self.attributes
+            .number(attributes::TARGET_GROUP, attributes::DEREGISTRATION_DELAY)
+    }
+
+    /// Every attribute, as DescribeTargetGroupAttributes lists them.
+    pub fn attributes_pb(&self) -> Vec<plemu_proto::pb::Attribute> {
+        // AWS preserves client IPs by default for instance targets only.
+        let preserve = if self.target_type == "instance" {
+            "true"
+        } else {
+            "false"
+        };
+        self.attributes.to_pb(
+            attributes::TARGET_GROUP,
+            &[(attributes::PRESERVE_CLIENT_IP, preserve)],
+        )
+    }
 }
 
 /// A target group's health check settings.
@@ -105,10 +147,10 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// Whether the target is still registered or draining at `now` (Unix seconds).
-    pub fn present_at(&self, now: i64) -> bool {
-        self.deregistered_at
-            .is_none_or(|t| now < t + DEREGISTRATION_DELAY_SECS)
+    /// Whether the target is still registered, or draining at `now` (Unix seconds) under a
+    /// deregistration delay of `delay` seconds.
+    pub fn present_at(&self, now: i64, delay: i64) -> bool {
+        self.deregistered_at.is_none_or(|t| now < t + delay)
     }
 }
 
@@ -122,6 +164,20 @@ pub(crate) struct Listener {
     pub protocol: String,
     pub tg_arn: String,
     pub tags: Vec<Tag>,
+    /// The attributes set by ModifyListenerAttributes.
+    #[serde(default)]
+    pub attributes: Attributes,
+}
+
+impl Listener {
+    /// `tcp.idle_timeout.seconds`.
+    pub fn idle_timeout(&self) -> u32 {
+        u32::try_from(
+            self.attributes
+                .number(attributes::LISTENER, attributes::TCP_IDLE_TIMEOUT),
+        )
+        .unwrap_or(350)
+    }
 }
 
 #[cfg(test)]
@@ -136,13 +192,20 @@ mod tests {
             az: "all".into(),
             deregistered_at: d,
         };
-        for (target, now, present) in [
-            (t(None), 1_000, true),
-            (t(Some(1_000)), 1_000, true),
-            (t(Some(1_000)), 1_299, true),
-            (t(Some(1_000)), 1_300, false),
+        for (target, now, delay, present) in [
+            (t(None), 1_000, 300, true),
+            (t(Some(1_000)), 1_000, 300, true),
+            (t(Some(1_000)), 1_299, 300, true),
+            (t(Some(1_000)), 1_300, 300, false),
+            (t(Some(1_000)), 1_000, 0, false),
+            (t(Some(1_000)), 1_001, 2, true),
+            (t(Some(1_000)), 1_002, 2, false),
         ] {
-            assert_eq!(target.present_at(now), present, "{target:?} at {now}");
+            assert_eq!(
+                target.present_at(now, delay),
+                present,
+                "{target:?} at {now}"
+            );
         }
     }
 }

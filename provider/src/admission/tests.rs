@@ -21,6 +21,39 @@ fn case_table() {
     let empty = fixture::provider_state(&[], "available");
     let mut eni_in_b = available.clone();
     eni_in_b.endpoints[0].network_interfaces[0].availability_zone = "us-east-1b".into();
+    // The load balancer's security group admits 10.1.2.0/24 only; the client is 10.1.1.20.
+    let mut guarded = available.clone();
+    guarded.load_balancers[0].security_group_ids = vec!["sg-nlb".into()];
+    guarded.load_balancers[0].enforce_security_groups_on_private_link = true;
+    guarded.security_groups = vec![plemu_proto::pb::SecurityGroupSpec {
+        group_id: "sg-nlb".into(),
+        ingress: vec![plemu_proto::pb::IngressRule {
+            ip_protocol: "tcp".into(),
+            from_port: 6379,
+            to_port: 6379,
+            cidrs: vec!["10.1.2.0/24".into()],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }];
+    let mut not_enforced = guarded.clone();
+    not_enforced.load_balancers[0].enforce_security_groups_on_private_link = false;
+    let mut provisioning = available.clone();
+    provisioning.load_balancers[0].state = "provisioning".into();
+    // Cross-zone on the load balancer, or on the target group whatever the load balancer says.
+    let mut lb_cross_zone = eni_in_b.clone();
+    lb_cross_zone.load_balancers[0].cross_zone_enabled = true;
+    let mut tg_cross_zone = eni_in_b.clone();
+    tg_cross_zone.target_groups[0].attributes = Some(plemu_proto::pb::TargetGroupAttributesSpec {
+        cross_zone_enabled: Some(true),
+        ..Default::default()
+    });
+    let mut tg_not_cross_zone = lb_cross_zone.clone();
+    tg_not_cross_zone.target_groups[0].attributes =
+        Some(plemu_proto::pb::TargetGroupAttributesSpec {
+            cross_zone_enabled: Some(false),
+            ..Default::default()
+        });
     let open = fixture::open_flow();
     let with = |f: fn(&mut OpenFlow)| {
         let mut o = open.clone();
@@ -83,6 +116,48 @@ fn case_table() {
             "no target in the ENI's zone",
             &eni_in_b,
             with(|o| o.availability_zone = "us-east-1b".into()),
+            Some(Code::Unavailable),
+        ),
+        (
+            "cross-zone load balancer",
+            &lb_cross_zone,
+            with(|o| o.availability_zone = "us-east-1b".into()),
+            None,
+        ),
+        (
+            "cross-zone target group",
+            &tg_cross_zone,
+            with(|o| o.availability_zone = "us-east-1b".into()),
+            None,
+        ),
+        (
+            "target group not cross-zone on a cross-zone load balancer",
+            &tg_not_cross_zone,
+            with(|o| o.availability_zone = "us-east-1b".into()),
+            Some(Code::Unavailable),
+        ),
+        (
+            "NLB security group without the client",
+            &guarded,
+            open.clone(),
+            Some(Code::PermissionDenied),
+        ),
+        (
+            "NLB security group with the client",
+            &guarded,
+            with(|o| o.client_address = "10.1.2.7:40000".into()),
+            None,
+        ),
+        (
+            "NLB security group not enforced on PrivateLink traffic",
+            &not_enforced,
+            open.clone(),
+            None,
+        ),
+        (
+            "provisioning load balancer",
+            &provisioning,
+            open.clone(),
             Some(Code::Unavailable),
         ),
     ];

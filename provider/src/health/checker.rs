@@ -7,9 +7,13 @@ use std::time::Duration;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::TargetKey;
-use super::state::{Probe, TargetHealth, Thresholds};
+use super::state::{Probe, TargetHealth, TargetHealthState, Thresholds};
 use super::table::HealthTable;
+use super::{TargetKey, UnhealthyPolicy};
+use crate::nlb::flows::FlowTable;
+
+/// What the flows of a target that turned unhealthy are told when they are reset.
+pub const UNHEALTHY: &str = "target unhealthy: connection terminated";
 
 /// One kind of health check of one target (pingora's `HealthCheck`).
 pub trait HealthCheck: Send + Sync + 'static {
@@ -33,6 +37,10 @@ pub struct Checker {
     pub thresholds: Thresholds,
     /// Where the health is recorded.
     pub table: Arc<HealthTable>,
+    /// What happens to open flows when the target turns unhealthy.
+    pub unhealthy: UnhealthyPolicy,
+    /// The open flows, reset by the policy; `None` when no flows pass (tests of the loop).
+    pub flows: Option<Arc<FlowTable>>,
 }
 
 // === impl Checker ===
@@ -47,6 +55,8 @@ impl Checker {
             .unwrap_or_else(TargetHealth::initial);
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // When the target last turned unhealthy, for `unhealthy.draining`.
+        let mut unhealthy_since = None;
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -58,18 +68,68 @@ impl Checker {
             };
             tracing::debug!(target_group = %self.key.target_group_arn, %target, ?probe, "health check");
             let next = health.clone().on(&probe, self.thresholds);
-            if self.table.update(&self.key, self.generation, next.clone()) {
+            let turned_unhealthy = next.state == TargetHealthState::Unhealthy
+                && health.state != TargetHealthState::Unhealthy;
+            if turned_unhealthy {
+                unhealthy_since = Some(tokio::time::Instant::now());
+            } else if next.state != TargetHealthState::Unhealthy {
+                unhealthy_since = None;
+            }
+            let visible = self.visible(&next, unhealthy_since);
+            if self
+                .table
+                .update(&self.key, self.generation, visible.clone())
+            {
                 tracing::info!(
                     target_group = %self.key.target_group_arn,
                     %target,
-                    state = next.state.as_str(),
-                    reason = next.reason.map(|r| r.code()).unwrap_or(""),
+                    state = visible.state.as_str(),
+                    reason = visible.reason.map(|r| r.code()).unwrap_or(""),
                     ?probe,
                     "target health changed"
                 );
             }
+            if turned_unhealthy {
+                self.on_unhealthy(&target);
+            }
             health = next;
         }
+    }
+}
+
+impl Checker {
+    /// The health reported: `unhealthy.draining` instead of `unhealthy` while the draining
+    /// interval of a target whose flows are kept runs.
+    fn visible(
+        &self,
+        health: &TargetHealth,
+        unhealthy_since: Option<tokio::time::Instant>,
+    ) -> TargetHealth {
+        let mut visible = health.clone();
+        let draining = !self.unhealthy.terminate
+            && unhealthy_since.is_some_and(|t| t.elapsed() < self.unhealthy.draining);
+        if health.state == TargetHealthState::Unhealthy && draining {
+            visible.state = TargetHealthState::UnhealthyDraining;
+        }
+        visible
+    }
+
+    /// Resets the target's flows when the policy says so, unless no other target of the group
+    /// is healthy: then the group fails open and they run on, as on AWS.
+    fn on_unhealthy(&self, target: &str) {
+        let Some(flows) = &self.flows else { return };
+        if !self.unhealthy.terminate {
+            return;
+        }
+        if !self
+            .table
+            .any_other_healthy(&self.key.target_group_arn, &self.key)
+        {
+            tracing::info!(target_group = %self.key.target_group_arn, %target, "target unhealthy, group fails open: flows kept");
+            return;
+        }
+        let n = flows.terminate(&self.key, UNHEALTHY);
+        tracing::info!(target_group = %self.key.target_group_arn, %target, flows = n, "target unhealthy: flows reset");
     }
 }
 

@@ -9,6 +9,9 @@ pub enum TargetHealthState {
     Healthy,
     /// Failed `unhealthy_threshold` consecutive checks.
     Unhealthy,
+    /// Unhealthy, with unhealthy connection termination off, for the group's draining
+    /// interval: its flows run on.
+    UnhealthyDraining,
 }
 
 impl TargetHealthState {
@@ -18,6 +21,7 @@ impl TargetHealthState {
             Self::Initial => "initial",
             Self::Healthy => "healthy",
             Self::Unhealthy => "unhealthy",
+            Self::UnhealthyDraining => "unhealthy.draining",
         }
     }
 }

@@ -10,6 +10,7 @@ use tokio_util::task::TaskTracker;
 use super::checker::Checker;
 use super::table::HealthTable;
 use super::{CheckProtocol, HealthSettings, TargetKey, http, tcp};
+use crate::nlb::flows::FlowTable;
 use crate::nlb::target::Dialer;
 
 /// Starts, restarts and stops checker tasks so that exactly the targets of in-use target groups
@@ -22,6 +23,8 @@ pub struct Supervisor {
     tracker: TaskTracker,
     running: HashMap<TargetKey, Running>,
     next_generation: u64,
+    /// The open flows that a target turning unhealthy may reset.
+    flows: Option<Arc<FlowTable>>,
 }
 
 #[derive(Debug)]
@@ -47,16 +50,26 @@ impl Supervisor {
             tracker,
             running: HashMap::new(),
             next_generation: 0,
+            flows: None,
         }
     }
 
-    /// Brings the checkers in line with `groups`: new targets start at `initial`, removed ones are
-    /// cancelled and forgotten, and those whose settings changed are restarted.
+    /// The same supervisor, whose checkers reset the flows in `flows` of a target that turns
+    /// unhealthy when its group says so.
+    #[must_use]
+    pub fn with_flows(mut self, flows: Arc<FlowTable>) -> Self {
+        self.flows = Some(flows);
+        self
+    }
+
+    /// Brings the checkers in line with `groups`: new targets start at `initial`, removed and
+    /// draining ones are cancelled and forgotten, and those whose settings changed are restarted.
     pub fn reconcile(&mut self, groups: &[TargetGroupSpec]) {
         let mut desired: HashMap<TargetKey, HealthSettings> = HashMap::new();
         for tg in groups.iter().filter(|tg| tg.in_use) {
-            let settings = HealthSettings::from_spec(tg.health_check.as_ref());
-            for t in &tg.targets {
+            let settings =
+                HealthSettings::of_group(tg.health_check.as_ref(), tg.attributes.as_ref());
+            for t in tg.targets.iter().filter(|t| !t.draining) {
                 desired.insert(TargetKey::of(tg, t), settings.clone());
             }
         }
@@ -101,21 +114,27 @@ impl Supervisor {
             timeout: settings.timeout,
             thresholds: settings.thresholds,
             table: self.table.clone(),
+            unhealthy: settings.unhealthy,
+            flows: self.flows.clone(),
         };
         match settings.protocol {
             CheckProtocol::Tcp => {
-                let check =
+                let mut check =
                     tcp::TcpCheck::new(self.dialer.clone(), &key.id, port, settings.timeout);
+                check.proxy_protocol = settings.proxy_protocol;
                 self.tracker.spawn(checker.run(check, token.clone()));
             }
-            CheckProtocol::Http => {
-                let check = http::HttpCheck::new(
+            CheckProtocol::Http | CheckProtocol::Https => {
+                let mut check = http::HttpCheck::new(
                     self.dialer.clone(),
                     &key.id,
                     port,
                     &settings.path,
                     settings.timeout,
                 );
+                check.tls = settings.protocol == CheckProtocol::Https;
+                check.matcher = http::Matcher::parse(&settings.matcher);
+                check.proxy_protocol = settings.proxy_protocol;
                 self.tracker.spawn(checker.run(check, token.clone()));
             }
         }

@@ -94,6 +94,20 @@ impl HealthTable {
             .is_some_and(|h| h.state == TargetHealthState::Healthy)
     }
 
+    /// Whether a target of `target_group_arn` other than `except` is `healthy`: if none is, the
+    /// group fails open.
+    pub fn any_other_healthy(&self, target_group_arn: &str, except: &TargetKey) -> bool {
+        self.entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|(k, e)| {
+                k.target_group_arn == target_group_arn
+                    && k != except
+                    && e.health.state == TargetHealthState::Healthy
+            })
+    }
+
     /// Every checked target as a report, in a stable order.
     pub fn reports(&self) -> Vec<TargetHealthReport> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());

@@ -3,10 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::io::AsyncWriteExt;
+
 use super::checker::HealthCheck;
 use super::state::Probe;
 use crate::error::DialError;
 use crate::nlb::target::Dialer;
+use crate::proxy_protocol;
 
 /// Connects to `host:port` and closes at once; success when the connection is accepted.
 #[derive(Debug, Clone)]
@@ -15,6 +18,8 @@ pub struct TcpCheck {
     host: String,
     port: u16,
     timeout: Duration,
+    /// `proxy_protocol_v2.enabled`: the check sends a PROXY v2 `LOCAL` header before closing.
+    pub proxy_protocol: bool,
 }
 
 impl TcpCheck {
@@ -25,6 +30,7 @@ impl TcpCheck {
             host: host.into(),
             port,
             timeout,
+            proxy_protocol: false,
         }
     }
 }
@@ -41,7 +47,12 @@ pub(super) fn dial_failure(e: &DialError) -> Probe {
 impl HealthCheck for TcpCheck {
     async fn probe(&self) -> Probe {
         match self.dialer.dial(&self.host, self.port, self.timeout).await {
-            Ok(socket) => {
+            Ok(mut socket) => {
+                if self.proxy_protocol
+                    && let Err(e) = socket.write_all(&proxy_protocol::local()).await
+                {
+                    return Probe::Failed(e.to_string());
+                }
                 drop(socket);
                 Probe::Success
             }

@@ -39,14 +39,15 @@ pub struct Choice<'a> {
     pub failed_open: bool,
 }
 
-/// Whether `target` may receive flows arriving through an ENI in `eni_az`: every target with
-/// cross-zone load balancing, else those in the ENI's zone or in [`ALL_ZONES`]. An empty
-/// `eni_az` (the consumer did not say) admits every target.
+/// Whether `target` may receive new flows arriving through an ENI in `eni_az`: not while it
+/// drains; then every target with cross-zone load balancing, else those in the ENI's zone or in
+/// [`ALL_ZONES`]. An empty `eni_az` (the consumer did not say) admits every target.
 pub fn is_eligible(target: &TargetSpec, eni_az: &str, cross_zone: bool) -> bool {
-    cross_zone
-        || eni_az.is_empty()
-        || target.availability_zone == eni_az
-        || target.availability_zone == ALL_ZONES
+    !target.draining
+        && (cross_zone
+            || eni_az.is_empty()
+            || target.availability_zone == eni_az
+            || target.availability_zone == ALL_ZONES)
 }
 
 /// Chooses the target of a new flow among `targets`.

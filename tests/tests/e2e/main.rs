@@ -5,6 +5,7 @@ mod backpressure;
 mod containers;
 mod failure_modes;
 mod faults;
+mod nlb;
 mod redis_path;
 mod restart;
 mod roles;

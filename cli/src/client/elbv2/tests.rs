@@ -208,3 +208,79 @@ fn describes() {
     };
     assert_eq!(a.request().unwrap().names, ["a", "b"]);
 }
+
+#[test]
+fn attribute_verbs_take_the_aws_shorthand_and_json() {
+    let Elbv2Command::ModifyTargetGroupAttributes(a) = elbv2(&[
+        "modify-target-group-attributes",
+        "--target-group-arn",
+        TG,
+        "--attributes",
+        "Key=deregistration_delay.timeout_seconds,Value=30",
+        r#"{"Key":"proxy_protocol_v2.enabled","Value":"true"}"#,
+    ])
+    .unwrap() else {
+        panic!("modify-target-group-attributes")
+    };
+    let r = a.request().unwrap();
+    assert_eq!(r.target_group_arn, TG);
+    let kv: Vec<(&str, &str)> = r
+        .attributes
+        .iter()
+        .map(|a| (a.key.as_str(), a.value.as_str()))
+        .collect();
+    assert_eq!(
+        kv,
+        [
+            ("deregistration_delay.timeout_seconds", "30"),
+            ("proxy_protocol_v2.enabled", "true")
+        ]
+    );
+    let Elbv2Command::SetSecurityGroups(a) = elbv2(&[
+        "set-security-groups",
+        "--load-balancer-arn",
+        "arn:lb",
+        "--security-groups",
+        "sg-1",
+        "sg-2",
+        "--enforce-security-group-inbound-rules-on-private-link-traffic",
+        "off",
+    ])
+    .unwrap() else {
+        panic!("set-security-groups")
+    };
+    let r = a.request().unwrap();
+    assert_eq!(r.security_groups, ["sg-1", "sg-2"]);
+    assert_eq!(
+        r.enforce_security_group_inbound_rules_on_private_link_traffic,
+        "off"
+    );
+    let Elbv2Command::ModifyTargetGroup(a) = elbv2(&[
+        "modify-target-group",
+        "--target-group-arn",
+        TG,
+        "--health-check-protocol",
+        "HTTP",
+        "--health-check-path",
+        "/ready",
+        "--matcher",
+        r#"{"HttpCode":"200,202"}"#,
+    ])
+    .unwrap() else {
+        panic!("modify-target-group")
+    };
+    let r = a.request().unwrap();
+    assert_eq!(
+        (
+            r.health_check_protocol.as_str(),
+            r.health_check_path.as_str()
+        ),
+        ("HTTP", "/ready")
+    );
+    assert_eq!(r.matcher.unwrap().http_code, "200,202");
+    assert_eq!(r.health_check_interval_seconds, None);
+    assert!(
+        elbv2(&["modify-listener-attributes", "--listener-arn", "arn:l"]).is_err(),
+        "--attributes is required"
+    );
+}

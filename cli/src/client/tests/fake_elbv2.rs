@@ -87,4 +87,52 @@ impl elbv2_server::Elbv2 for FakeElbv2 {
     ) -> Result<tonic::Response<pb::DescribeListenersResponse>, tonic::Status> {
         unused()
     }
+    async fn modify_target_group(
+        &self,
+        _: tonic::Request<pb::ModifyTargetGroupRequest>,
+    ) -> Result<tonic::Response<pb::ModifyTargetGroupResponse>, tonic::Status> {
+        unused()
+    }
+    async fn describe_target_group_attributes(
+        &self,
+        _: tonic::Request<pb::DescribeTargetGroupAttributesRequest>,
+    ) -> Result<tonic::Response<pb::DescribeTargetGroupAttributesResponse>, tonic::Status> {
+        unused()
+    }
+    async fn modify_target_group_attributes(
+        &self,
+        _: tonic::Request<pb::ModifyTargetGroupAttributesRequest>,
+    ) -> Result<tonic::Response<pb::ModifyTargetGroupAttributesResponse>, tonic::Status> {
+        unused()
+    }
+    async fn describe_load_balancer_attributes(
+        &self,
+        _: tonic::Request<pb::DescribeLoadBalancerAttributesRequest>,
+    ) -> Result<tonic::Response<pb::DescribeLoadBalancerAttributesResponse>, tonic::Status> {
+        unused()
+    }
+    async fn modify_load_balancer_attributes(
+        &self,
+        _: tonic::Request<pb::ModifyLoadBalancerAttributesRequest>,
+    ) -> Result<tonic::Response<pb::ModifyLoadBalancerAttributesResponse>, tonic::Status> {
+        unused()
+    }
+    async fn describe_listener_attributes(
+        &self,
+        _: tonic::Request<pb::DescribeListenerAttributesRequest>,
+    ) -> Result<tonic::Response<pb::DescribeListenerAttributesResponse>, tonic::Status> {
+        unused()
+    }
+    async fn modify_listener_attributes(
+        &self,
+        _: tonic::Request<pb::ModifyListenerAttributesRequest>,
+    ) -> Result<tonic::Response<pb::ModifyListenerAttributesResponse>, tonic::Status> {
+        unused()
+    }
+    async fn set_security_groups(
+        &self,
+        _: tonic::Request<pb::SetSecurityGroupsRequest>,
+    ) -> Result<tonic::Response<pb::SetSecurityGroupsResponse>, tonic::Status> {
+        unused()
+    }
 }

@@ -17,8 +17,50 @@ use crate::testing::fixtures::{self, PRIVATE_NAME};
 
 const VPCE: &str = "vpce-0aaaaaaaaaaaaaaaa";
 
-/// A DNS server for the fixture endpoint on fresh loopback sockets.
+/// A DNS server for the fixture endpoint on fresh loopback sockets, forwarding to a fake
+/// upstream (see [`upstream`]).
 async fn start() -> (Server<Handler>, SocketAddr) {
+    start_with(Forwarder::to(upstream().await)).await
+}
+
+/// An upstream resolver on loopback UDP: `outside.example.` is `192.0.2.10`, every other name
+/// is NXDOMAIN.
+async fn upstream() -> SocketAddr {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        loop {
+            let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+                return;
+            };
+            let Ok(q) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let mut r = Message::response(q.metadata.id, q.metadata.op_code);
+            r.metadata.recursion_desired = q.metadata.recursion_desired;
+            r.metadata.recursion_available = true;
+            r.queries = q.queries.clone();
+            match q.queries.first() {
+                Some(query) if query.name().to_ascii() == "outside.example." => {
+                    if query.query_type() == RecordType::A {
+                        r.answers.push(hickory_proto::rr::Record::from_rdata(
+                            query.name().clone(),
+                            300,
+                            RData::A(Ipv4Addr::new(192, 0, 2, 10).into()),
+                        ));
+                    }
+                }
+                _ => r.metadata.response_code = ResponseCode::NXDomain,
+            }
+            let _ = socket.send_to(&r.to_vec().unwrap(), from).await;
+        }
+    });
+    addr
+}
+
+/// As [`start`], forwarding with `forwarder`.
+async fn start_with(forwarder: Forwarder) -> (Server<Handler>, SocketAddr) {
     let zones = Zones::default();
     zones.replace(build(
         &ConsumerState {
@@ -50,7 +92,7 @@ async fn start() -> (Server<Handler>, SocketAddr) {
     ));
     let (udp, tcp) = crate::testing::dns_sockets().await.unwrap();
     let addr = udp.local_addr().unwrap();
-    (serve(zones, udp, tcp), addr)
+    (serve_with(zones, forwarder, udp, tcp), addr)
 }
 
 /// A resolver that asks only `addr`, over UDP or TCP, without a cache.
@@ -164,13 +206,22 @@ async fn response_codes() {
     ] {
         assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
     }
+    // Names outside plemu's are forwarded upstream, as the VPC resolver does.
     for m in [
-        raw_udp(addr, "example.org.", RecordType::A).await,
-        raw_tcp(addr, "example.org.", RecordType::A).await,
+        raw_udp(addr, "outside.example.", RecordType::A).await,
+        raw_tcp(addr, "outside.example.", RecordType::A).await,
     ] {
-        assert_eq!(m.metadata.response_code, ResponseCode::Refused);
-        assert!(m.answers.is_empty());
+        assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+        assert!(m.metadata.recursion_available);
+        assert_eq!(m.answers.len(), 1);
+        assert_eq!(
+            m.answers[0].data,
+            RData::A(Ipv4Addr::new(192, 0, 2, 10).into())
+        );
     }
+    let missing = raw_udp(addr, "example.org.", RecordType::A).await;
+    assert_eq!(missing.metadata.response_code, ResponseCode::NXDomain);
+    assert!(missing.answers.is_empty());
     let regional_tcp = raw_tcp(addr, &fixtures::regional_name(VPCE), RecordType::A).await;
     assert_eq!(regional_tcp.metadata.id, 4343);
     assert_eq!(regional_tcp.answers.len(), 2);

@@ -222,7 +222,8 @@ async fn target_groups_targets_and_health() {
     let h = health(&mut elb, vec![target("10.0.1.10", None)]).await;
     assert_eq!(h[0].target_health.as_ref().unwrap().state, "healthy");
 
-    // The provider's watch: the group's targets; deregistered ones leave it at once and drain.
+    // The provider's watch: the group's targets; deregistered ones stay, draining, until their
+    // delay ends.
     let mut watch = watch(
         &s,
         pb::AgentRole::Provider,
@@ -254,11 +255,18 @@ async fn target_groups_targets_and_health() {
             .into_iter()
             .find(|t| t.target_group_arn == arn)
             .unwrap();
-        if spec.targets.len() == 2 {
+        if spec.targets.iter().any(|t| t.draining) {
             break spec;
         }
     };
-    assert!(spec.targets.iter().all(|t| t.id != "10.0.1.10"));
+    let draining: Vec<&str> = spec
+        .targets
+        .iter()
+        .filter(|t| t.draining)
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(draining, ["10.0.1.10"], "an unknown target is ignored");
+    assert_eq!(spec.targets.len(), 3);
     let h = health(&mut elb, vec![target("10.0.1.10", None)]).await;
     assert_eq!(h[0].target_health.as_ref().unwrap().state, "draining");
     assert_eq!(

@@ -40,6 +40,8 @@ fn setup(script: Vec<Option<Probe>>) -> (Arc<Scripted>, Arc<HealthTable>, Target
             unhealthy: 2,
         },
         table: table.clone(),
+        unhealthy: Default::default(),
+        flows: None,
     };
     (check, table, key, checker)
 }

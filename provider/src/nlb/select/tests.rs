@@ -6,6 +6,7 @@ fn target(id: &str, az: &str) -> TargetSpec {
         id: id.into(),
         port: 6379,
         availability_zone: az.into(),
+        ..Default::default()
     }
 }
 
@@ -128,4 +129,18 @@ fn availability_zone_rule() {
     let only_z2 = [target("b", "z2")];
     assert_eq!(pick(&only_z2, "z1", false, &["b"], 1), None);
     assert_eq!(pick(&[], "z1", true, &[], 1), None);
+}
+
+#[test]
+fn draining_targets_get_no_new_flows_even_failing_open() {
+    let mut draining = target("a", "z1");
+    draining.draining = true;
+    let targets = [draining, target("b", "z1")];
+    for seq in 0..300 {
+        for healthy in [&["a", "b"][..], &[]] {
+            let c = pick(&targets, "z1", false, healthy, seq).unwrap();
+            assert_eq!(c.target.id, "b", "healthy {healthy:?}");
+        }
+    }
+    assert_eq!(pick(&targets[..1], "z1", true, &["a"], 1), None);
 }
