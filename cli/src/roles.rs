@@ -132,6 +132,10 @@ pub struct ConsumerArgs {
     pub client_peer_address: bool,
     #[command(flatten)]
     pub flow_limits: FlowLimitArgs,
+    /// DNS server (ip:port) that names outside plemu's are forwarded to. Default: the host's
+    /// resolvers, from /etc/resolv.conf.
+    #[arg(long, env = "PLEMU_DNS_UPSTREAM")]
+    pub dns_upstream: Option<SocketAddr>,
 }
 
 /// Caps on the concurrent flows a consumer agent carries.
@@ -281,6 +285,7 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
             (None, None, false) => plemu_consumer::ClientAddress::SubnetHost,
         },
         flow_limits: args.flow_limits.limits(),
+        dns_upstream: args.dns_upstream,
         ..plemu_consumer::Config::default()
     };
     let token = CancellationToken::new();

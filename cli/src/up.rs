@@ -33,6 +33,10 @@ pub struct UpArgs {
     pub client_address: Option<Ipv4Addr>,
     #[command(flatten)]
     pub flow_limits: crate::roles::FlowLimitArgs,
+    /// DNS server (ip:port) that names outside plemu's are forwarded to, as the VPC resolver
+    /// resolves public names. Default: the host's resolvers, from /etc/resolv.conf.
+    #[arg(long, env = "PLEMU_DNS_UPSTREAM")]
+    pub dns_upstream: Option<SocketAddr>,
     #[command(flatten)]
     pub docker: crate::docker::DockerArgs,
 }
@@ -104,6 +108,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         },
         agent_token,
         flow_limits: args.flow_limits.limits(),
+        dns_upstream: args.dns_upstream,
         ..plemu_consumer::Config::default()
     };
     let t = token.child_token();

@@ -45,6 +45,9 @@ pub struct Config {
     pub tunnel_connections: usize,
     /// Caps on concurrent flows, per ENI and for the whole agent.
     pub flow_limits: FlowLimits,
+    /// Where the DNS server forwards names that are not plemu's; `None`: the host's resolvers
+    /// (`/etc/resolv.conf`), as the VPC resolver at VPC+2 resolves public names.
+    pub dns_upstream: Option<std::net::SocketAddr>,
     /// The token the control plane gave this agent; `None` only against a control plane that
     /// asks for none (tests).
     pub agent_token: Option<AgentToken>,
@@ -97,6 +100,8 @@ pub(crate) struct Settings {
     pub tunnel_connections: NonZeroUsize,
     /// Caps on concurrent flows (each at least 1).
     pub flow_limits: FlowLimits,
+    /// Where other names are forwarded; `None`: the host's resolvers.
+    pub dns_upstream: Option<std::net::SocketAddr>,
     /// Sent with every Watch.
     pub agent_token: Option<AgentToken>,
 }
@@ -114,6 +119,7 @@ impl Default for Config {
             client_address: ClientAddress::default(),
             tunnel_connections: DEFAULT_TUNNEL_CONNECTIONS,
             flow_limits: FlowLimits::default(),
+            dns_upstream: None,
             agent_token: None,
         }
     }
@@ -155,6 +161,7 @@ impl Config {
                     client_address: self.client_address,
                     tunnel_connections,
                     flow_limits: self.flow_limits,
+                    dns_upstream: self.dns_upstream,
                     agent_token: self.agent_token,
                 })
             }

@@ -19,6 +19,8 @@ pub struct PlemuOptions {
     pub eni_bind_net: Option<String>,
     /// `--provisioning-delay`, e.g. `0` or `1s`.
     pub provisioning_delay: String,
+    /// More arguments of `plemu up` (e.g. `--dns-upstream 127.0.0.1:5353`), kept for restarts.
+    pub extra_args: Vec<String>,
 }
 
 impl Default for PlemuOptions {
@@ -27,6 +29,7 @@ impl Default for PlemuOptions {
             data_dir: None,
             eni_bind_net: None,
             provisioning_delay: "0".into(),
+            extra_args: Vec::new(),
         }
     }
 }
@@ -41,6 +44,7 @@ pub struct Plemu {
     pub dns: SocketAddr,
     data_dir: PathBuf,
     eni_bind_net: Option<String>,
+    extra_args: Vec<String>,
     log: PathBuf,
     _temp: Option<tempfile::TempDir>,
 }
@@ -85,6 +89,7 @@ impl Plemu {
             data_dir,
             opts.eni_bind_net.clone(),
             &opts.provisioning_delay,
+            opts.extra_args,
             temp,
         )
     }
@@ -93,6 +98,7 @@ impl Plemu {
         data_dir: PathBuf,
         eni_bind_net: Option<String>,
         delay: &str,
+        extra_args: Vec<String>,
         temp: Option<tempfile::TempDir>,
     ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&data_dir)?;
@@ -111,6 +117,7 @@ impl Plemu {
         if let Some(net) = &eni_bind_net {
             args.extend(["--eni-bind-net".into(), net.into()]);
         }
+        args.extend(extra_args.iter().map(Into::into));
         let (child, line) = spawn_until_ready(&args, &log, "plemu ready:")?;
         let mut plemu = Self {
             child: Some(child),
@@ -118,6 +125,7 @@ impl Plemu {
             dns: ([0, 0, 0, 0], 0).into(),
             data_dir,
             eni_bind_net,
+            extra_args,
             log,
             _temp: temp,
         };
@@ -198,7 +206,8 @@ impl Plemu {
         self.kill();
         let temp = self._temp.take();
         let (data_dir, net) = (self.data_dir.clone(), self.eni_bind_net.clone());
-        Self::spawn(data_dir, net, "0", temp)
+        let extra = std::mem::take(&mut self.extra_args);
+        Self::spawn(data_dir, net, "0", extra, temp)
     }
 }
 

@@ -1,21 +1,16 @@
 //! The VPC resolver's upstream: a name plemu does not serve is forwarded, as the Route 53
 //! Resolver at VPC+2 resolves every other name (the host's resolver by default).
 
-#[cfg(test)]
 use std::net::SocketAddr;
-#[cfg(test)]
 use std::time::Duration;
 
 use hickory_proto::rr::{LowerName, Name, Record, RecordType};
-#[cfg(test)]
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig};
-#[cfg(test)]
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::{Resolver, TokioResolver};
 use tracing::warn;
 
 /// How long one query to an explicit upstream may take.
-#[cfg(test)]
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What the upstream said about a forwarded name.
@@ -60,9 +55,7 @@ impl Forwarder {
         }
     }
 
-    /// Forwards to the resolver at `upstream`, over UDP then TCP. (Only tests choose the
-    /// upstream so far: the agents' configuration has no setting for it yet.)
-    #[cfg(test)]
+    /// Forwards to the resolver at `upstream` (`--dns-upstream`), over UDP then TCP.
     pub(crate) fn to(upstream: SocketAddr) -> Self {
         let conns = [ConnectionConfig::udp(), ConnectionConfig::tcp()].map(|mut c| {
             c.port = upstream.port();

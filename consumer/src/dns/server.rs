@@ -28,10 +28,16 @@ pub(crate) struct Handler {
     forwarder: Forwarder,
 }
 
-/// Starts serving `zones` on `udp` and `tcp`, forwarding other names to the host's resolvers;
-/// stop it with `shutdown_gracefully`.
-pub(crate) fn serve(zones: Zones, udp: UdpSocket, tcp: TcpListener) -> Server<Handler> {
-    serve_with(zones, Forwarder::from_system(), udp, tcp)
+/// Starts serving `zones` on `udp` and `tcp`, forwarding other names to `upstream`, or to the
+/// host's resolvers when it is `None`; stop it with `shutdown_gracefully`.
+pub(crate) fn serve(
+    zones: Zones,
+    upstream: Option<std::net::SocketAddr>,
+    udp: UdpSocket,
+    tcp: TcpListener,
+) -> Server<Handler> {
+    let forwarder = upstream.map_or_else(Forwarder::from_system, Forwarder::to);
+    serve_with(zones, forwarder, udp, tcp)
 }
 
 /// As [`serve`], forwarding with `forwarder`.

@@ -181,3 +181,65 @@ async fn a_name_outside_plemu_resolves_through_the_host_resolver() -> anyhow::Re
     );
     Ok(())
 }
+
+/// A fake upstream resolver on loopback UDP: `outside.example.` is 192.0.2.10, every other
+/// name NXDOMAIN. Answers until the test ends.
+async fn fake_upstream() -> anyhow::Result<std::net::SocketAddr> {
+    use hickory_resolver::proto::op::{Message, ResponseCode};
+    use hickory_resolver::proto::rr::{RData, Record, RecordType};
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    let addr = socket.local_addr()?;
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+            let Ok(q) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            let mut r = Message::response(q.metadata.id, q.metadata.op_code);
+            r.metadata.recursion_desired = q.metadata.recursion_desired;
+            r.metadata.recursion_available = true;
+            r.queries = q.queries.clone();
+            match q.queries.first() {
+                Some(query) if query.name().to_ascii() == "outside.example." => {
+                    if query.query_type() == RecordType::A {
+                        r.answers.push(Record::from_rdata(
+                            query.name().clone(),
+                            300,
+                            RData::A(std::net::Ipv4Addr::new(192, 0, 2, 10).into()),
+                        ));
+                    }
+                }
+                _ => r.metadata.response_code = ResponseCode::NXDomain,
+            }
+            if let Ok(bytes) = r.to_vec() {
+                let _ = socket.send_to(&bytes, from).await;
+            }
+        }
+    });
+    Ok(addr)
+}
+
+/// `plemu up --dns-upstream`: names outside plemu's go to that resolver, and its NXDOMAIN
+/// comes back as such.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_outside_plemu_go_to_the_configured_upstream() -> anyhow::Result<()> {
+    use hickory_resolver::proto::op::ResponseCode;
+    use hickory_resolver::proto::rr::RData;
+    trace_init();
+    let upstream = fake_upstream().await?;
+    let plemu = plemu_testkit::Plemu::start(plemu_testkit::PlemuOptions {
+        extra_args: vec!["--dns-upstream".into(), upstream.to_string()],
+        ..Default::default()
+    })?;
+    let m = raw_query(plemu.dns, "outside.example.").await?;
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError, "{m:?}");
+    assert!(
+        m.answers
+            .iter()
+            .any(|r| r.data == RData::A(std::net::Ipv4Addr::new(192, 0, 2, 10).into())),
+        "{m:?}"
+    );
+    let m = raw_query(plemu.dns, "missing.example.").await?;
+    assert_eq!(m.metadata.response_code, ResponseCode::NXDomain, "{m:?}");
+    Ok(())
+}
