@@ -2,8 +2,7 @@
 
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
-use plemu_proto::pb::{IngressRule, SecurityGroupSpec};
+use plemu_proto::pb::SecurityGroupSpec;
 
 /// The verdict on one connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,53 +22,17 @@ pub(crate) fn admit<'a>(
     client: Ipv4Addr,
     port: u16,
 ) -> Admission {
-    let admitted = groups.into_iter().any(|g| {
-        g.ingress
-            .iter()
-            .any(|rule| rule_admits(rule, &lookup, client, port))
-    });
-    if admitted {
+    if plemu_proto::security_group::admits(groups, lookup, client, u32::from(port)) {
         Admission::Allowed
     } else {
         Admission::Rejected
     }
 }
 
-/// One rule: protocol, port range, then sources.
-fn rule_admits<'a>(
-    rule: &IngressRule,
-    lookup: &impl Fn(&str) -> Option<&'a SecurityGroupSpec>,
-    client: Ipv4Addr,
-    port: u16,
-) -> bool {
-    let protocol_ok = match rule.ip_protocol.to_ascii_lowercase().as_str() {
-        "-1" | "all" => true,
-        "tcp" | "6" => {
-            let port = i32::from(port);
-            rule.from_port <= port && port <= rule.to_port
-        }
-        _ => false,
-    };
-    if !protocol_ok {
-        return false;
-    }
-    let by_cidr = rule.cidrs.iter().any(|c| {
-        c.parse::<Ipv4Net>().is_ok_and(|net| net.contains(&client))
-            || c.parse::<Ipv4Addr>().is_ok_and(|a| a == client)
-    });
-    by_cidr
-        || rule.source_group_ids.iter().any(|id| {
-            lookup(id).is_some_and(|g| {
-                g.member_addresses
-                    .iter()
-                    .any(|m| m.parse::<Ipv4Addr>().is_ok_and(|a| a == client))
-            })
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plemu_proto::pb::IngressRule;
 
     fn rule(proto: &str, from: i32, to: i32, cidrs: &[&str], groups: &[&str]) -> IngressRule {
         IngressRule {

@@ -164,7 +164,7 @@ async fn removing_the_endpoint_closes_its_listener_and_resets_its_flows() {
     flow.read_exact(&mut b).await.unwrap();
 
     c.control_plane.push(ConsumerState::default());
-    assert_aborted(flow).await;
+    assert_reset(flow).await;
     let ends = c.provider.wait_for_ends(1).await;
     // The provider sees the reset, or the stream end without a half-close.
     assert_ne!(ends[0], "half_close");

@@ -17,6 +17,7 @@ pub mod agent_token;
 pub mod ids;
 pub mod json;
 pub mod meta;
+pub mod security_group;
 pub mod tunnel;
 
 /// The encoded `FileDescriptorSet` of plemu's `.proto` files, for gRPC server reflection.

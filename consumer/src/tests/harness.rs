@@ -151,26 +151,13 @@ impl Running {
     }
 }
 
-/// Expects the peer to reset the connection.
+/// Expects the peer to reset the connection: an RST and nothing before it, no FIN that a client
+/// could take for a clean close.
 pub(super) async fn assert_reset(mut stream: TcpStream) {
     let mut buf = [0u8; 16];
     let read = tokio::time::timeout(PATIENCE, stream.read(&mut buf))
         .await
         .expect("no answer");
-    match read {
-        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
-        other => panic!("expected a reset, got {other:?}"),
-    }
-}
-
-/// Expects the flow to be aborted: a reset, or (see the report on the shared
-/// pump) a FIN at once followed by the reset.
-pub(super) async fn assert_aborted(mut stream: TcpStream) {
-    let mut buf = [0u8; 16];
-    let read = tokio::time::timeout(PATIENCE, stream.read(&mut buf))
-        .await
-        .expect("no answer");
-    // An RST and nothing before it: no FIN that a client could take for a clean close.
     match read {
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
         other => panic!("expected a reset, got {other:?}"),

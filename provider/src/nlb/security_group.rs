@@ -5,8 +5,7 @@
 
 use std::net::Ipv4Addr;
 
-use ipnet::Ipv4Net;
-use plemu_proto::pb::{IngressRule, LoadBalancerSpec, SecurityGroupSpec};
+use plemu_proto::pb::{LoadBalancerSpec, SecurityGroupSpec};
 
 /// Whether `lb`'s security groups let a flow from `client` to listener `port` in: always when
 /// it has none or does not enforce them on PrivateLink traffic. `groups` holds the load
@@ -27,44 +26,14 @@ pub fn admits(
         return false;
     };
     let lookup = |id: &str| groups.iter().find(|g| g.group_id == id);
-    lb.security_group_ids
-        .iter()
-        .filter_map(|id| lookup(id))
-        .flat_map(|g| &g.ingress)
-        .any(|rule| rule_admits(rule, &lookup, client, port))
-}
-
-/// One rule: protocol and port range, then a CIDR or a referenced group's members.
-fn rule_admits<'a>(
-    rule: &IngressRule,
-    lookup: &impl Fn(&str) -> Option<&'a SecurityGroupSpec>,
-    client: Ipv4Addr,
-    port: u32,
-) -> bool {
-    let protocol_ok = match rule.ip_protocol.to_ascii_lowercase().as_str() {
-        "-1" | "all" => true,
-        "tcp" | "6" => {
-            let port = i64::from(port);
-            i64::from(rule.from_port) <= port && port <= i64::from(rule.to_port)
-        }
-        _ => false,
-    };
-    protocol_ok
-        && (rule.cidrs.iter().any(|c| {
-            c.parse::<Ipv4Net>().is_ok_and(|net| net.contains(&client))
-                || c.parse::<Ipv4Addr>().is_ok_and(|a| a == client)
-        }) || rule.source_group_ids.iter().any(|id| {
-            lookup(id).is_some_and(|g| {
-                g.member_addresses
-                    .iter()
-                    .any(|m| m.parse::<Ipv4Addr>().is_ok_and(|a| a == client))
-            })
-        }))
+    let own = lb.security_group_ids.iter().filter_map(|id| lookup(id));
+    plemu_proto::security_group::admits(own, lookup, client, port)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plemu_proto::pb::IngressRule;
 
     fn rule(proto: &str, from: i32, to: i32, cidrs: &[&str], groups: &[&str]) -> IngressRule {
         IngressRule {
