@@ -27,8 +27,9 @@ make_base() { # name, extra packages
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
   # The mirror this machine's apt already uses, so no host is named here.
   local mirror
-  mirror=$(grep -hoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
-             /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}' | grep -v security | head -n1)
+  # (Some of these files may not exist: grep's complaint about them is not a failure.)
+  mirror=$( { grep -hoE '^(URIs:|deb) +[^ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources \
+             /etc/apt/sources.list.d/*.list 2>/dev/null || true; } | awk '{print $2}' | grep -v security | head -n1)
   [ -n "$mirror" ] || { echo "images.sh: no Debian mirror in /etc/apt sources" >&2; exit 1; }
   local root; root=$(mktemp -d /var/tmp/plemu-rootfs.XXXXXX)
   echo "== debootstrap bookworm ($include) from $mirror into $root"
@@ -47,9 +48,12 @@ elif docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
   base=debian:bookworm-slim; testbed_base=debian:bookworm-slim
 else
   # The testbed's packages go in with debootstrap, so its Dockerfile's install step is a no-op.
-  make_base plemu-base:bookworm "" &
-  make_base plemu-testbed-base:bookworm "redis-server,redis-tools,dnsutils,iproute2,procps" &
-  wait %1 && wait %2
+  # Both at once; each wait fails the script when its build failed (job specs such as %1 do
+  # not wait in a shell without job control).
+  make_base plemu-base:bookworm "" & plain=$!
+  make_base plemu-testbed-base:bookworm "redis-server,redis-tools,dnsutils,iproute2,procps" & testbed=$!
+  wait "$plain"
+  wait "$testbed"
   base=plemu-base:bookworm; testbed_base=plemu-testbed-base:bookworm
 fi
 
