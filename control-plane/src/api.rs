@@ -9,6 +9,7 @@ mod health_check;
 mod lb_security_groups;
 mod security_group;
 mod service_detail;
+mod tags;
 mod target_group;
 mod target_health;
 mod vpc;
@@ -21,7 +22,7 @@ use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
 use crate::error::ApiError;
-use crate::model::{Resources, Tag};
+use crate::model::Resources;
 use crate::state::Shared;
 
 /// Serves the `Ec2`, `Elbv2` and `Agent` services on the shared state, and the same actions
@@ -130,24 +131,6 @@ service!(pb::elbv2_server::Elbv2, query_elbv2 {
     modify_listener_attributes(ModifyListenerAttributesRequest) -> ModifyListenerAttributesResponse => attributes::modify_listener_attributes;
     set_security_groups(SetSecurityGroupsRequest) -> SetSecurityGroupsResponse => lb_security_groups::set_security_groups;
 });
-
-/// The tags of the `TagSpecification`s for `resource_type`; other resource types are refused.
-fn spec_tags(specs: &[pb::TagSpecification], resource_type: &str) -> Result<Vec<Tag>, ApiError> {
-    let mut tags = Vec::new();
-    for s in specs {
-        if s.resource_type != resource_type {
-            return Err(ApiError::invalid(
-                "InvalidParameterValue",
-                format!(
-                    "'{}' is not a valid taggable resource type for this operation.",
-                    s.resource_type
-                ),
-            ));
-        }
-        tags.extend(Tag::from_pb(&s.tags));
-    }
-    Ok(tags)
-}
 
 /// A fingerprint of a create request's parameters, for client-token idempotency.
 fn fingerprint(req: &impl prost::Message) -> String {

@@ -6,11 +6,11 @@ use plemu_proto::ids::{ElbArn, random_hex};
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
-use super::same_settings;
 use super::security_group::visible_group;
 use super::vpc::{allocate_ip, visible_subnet};
+use super::{same_settings, tags};
 use crate::error::ApiError;
-use crate::model::{LbNode, LbState, Listener, LoadBalancer, Owner, Resources, Tag, now_iso};
+use crate::model::{LbNode, LbState, Listener, LoadBalancer, Owner, Resources, now_iso};
 use crate::state::Shared;
 use crate::validate;
 
@@ -22,6 +22,7 @@ pub(super) async fn create_load_balancer(
     caller: &Caller,
     req: pb::CreateLoadBalancerRequest,
 ) -> Result<pb::CreateLoadBalancerResponse, ApiError> {
+    let tags = tags::elbv2(&req.tags)?;
     if req.r#type != "network" {
         return Err(ApiError::validation(
             "plemu serves network load balancers only; pass --type network",
@@ -91,7 +92,7 @@ pub(super) async fn create_load_balancer(
                 nodes,
                 security_groups: req.security_groups.clone(),
                 ip_address_type: wanted.ip_address_type.clone(),
-                tags: Tag::from_pb(&req.tags),
+                tags: tags.clone(),
                 attributes: Default::default(),
                 enforce_sg_on_private_link: true,
             };
@@ -183,6 +184,7 @@ pub(super) async fn create_listener(
     caller: &Caller,
     req: pb::CreateListenerRequest,
 ) -> Result<pb::CreateListenerResponse, ApiError> {
+    let tags = tags::elbv2(&req.tags)?;
     if req.protocol != "TCP" {
         return Err(ApiError::invalid(
             "UnsupportedProtocol",
@@ -256,7 +258,7 @@ pub(super) async fn create_listener(
                 port,
                 protocol: "TCP".into(),
                 tg_arn: tg_arn.clone(),
-                tags: Tag::from_pb(&req.tags),
+                tags: tags.clone(),
                 attributes: Default::default(),
             };
             res.listeners.insert(listener.arn.clone(), listener.clone());

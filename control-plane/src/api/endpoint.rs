@@ -12,7 +12,7 @@ use super::security_group::visible_group;
 use super::service_detail::{not_a_service, visible_service};
 use super::vpc::{allocate_ip, visible_subnet};
 use super::vpce::by_token;
-use super::{fingerprint, spec_tags, visible_vpc};
+use super::{fingerprint, tags, visible_vpc};
 use crate::error::ApiError;
 use crate::filter::{self, Filterable};
 use crate::model::{
@@ -54,7 +54,7 @@ pub(super) async fn create_endpoint(
             "At least one subnet must be specified for an Interface endpoint",
         ));
     }
-    let tags = spec_tags(&req.tag_specifications, "vpc-endpoint")?;
+    let tags = tags::ec2(&req.tag_specifications, "vpc-endpoint")?;
     let print = fingerprint(&req);
     let (endpoint, fresh) = s
         .mutate(|res| {

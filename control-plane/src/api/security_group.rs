@@ -4,7 +4,7 @@ use plemu_proto::ids::{SecurityGroupId, SecurityGroupRuleId};
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
-use super::{spec_tags, visible_vpc};
+use super::{tags, visible_vpc};
 use crate::error::ApiError;
 use crate::filter::{self, Filterable};
 use crate::model::{Owner, Resources, RuleSource, SecurityGroup, SgRule, Tag, Vpc};
@@ -50,7 +50,7 @@ pub(super) async fn create_security_group(
             "The security group 'default' is reserved",
         ));
     }
-    let tags = spec_tags(&req.tag_specifications, "security-group")?;
+    let tags = tags::ec2(&req.tag_specifications, "security-group")?;
     let vpc_id = validate::required(&req.vpc_id, "VpcId")?;
     let sg = s
         .mutate(|res| {

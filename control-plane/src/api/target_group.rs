@@ -6,9 +6,9 @@ use plemu_proto::pb;
 
 use super::elbv2::{ip_address_type, visible_lb};
 use super::health_check::HealthCheckParams;
-use super::{same_settings, visible_vpc};
+use super::{same_settings, tags, visible_vpc};
 use crate::error::ApiError;
-use crate::model::{HealthCheck, Owner, Resources, Tag, Target, TargetGroup, unix_now};
+use crate::model::{HealthCheck, Owner, Resources, Target, TargetGroup, unix_now};
 use crate::state::Shared;
 use crate::validate::{self, TargetId};
 
@@ -17,6 +17,7 @@ pub(super) async fn create_target_group(
     caller: &Caller,
     req: pb::CreateTargetGroupRequest,
 ) -> Result<pb::CreateTargetGroupResponse, ApiError> {
+    let tags = tags::elbv2(&req.tags)?;
     validate::elb_name(&req.name, "Target group", false)?;
     if req.protocol != "TCP" {
         return Err(ApiError::validation(format!(
@@ -80,7 +81,7 @@ pub(super) async fn create_target_group(
                 health_check: wanted.health_check,
                 targets: Vec::new(),
                 ip_address_type: wanted.ip_address_type,
-                tags: Tag::from_pb(&req.tags),
+                tags: tags.clone(),
                 attributes: Default::default(),
             };
             res.target_groups.insert(tg.arn.clone(), tg.clone());

@@ -6,7 +6,7 @@ use plemu_proto::ids::{DhcpOptionsId, SubnetId, VpcId};
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
-use super::{security_group, spec_tags, visible_vpc};
+use super::{security_group, tags, visible_vpc};
 use crate::error::ApiError;
 use crate::filter::{self, Filterable};
 use crate::model::{Owner, Resources, Subnet, Tag, Vpc};
@@ -19,7 +19,7 @@ pub(super) async fn create_vpc(
     req: pb::CreateVpcRequest,
 ) -> Result<pb::CreateVpcResponse, ApiError> {
     let cidr = validate::vpc_cidr(&req.cidr_block)?;
-    let tags = spec_tags(&req.tag_specifications, "vpc")?;
+    let tags = tags::ec2(&req.tag_specifications, "vpc")?;
     let vpc = Vpc {
         id: VpcId::generate().to_string(),
         owner: Owner::of(caller),
@@ -144,7 +144,7 @@ pub(super) async fn create_subnet(
             ),
         ));
     }
-    let tags = spec_tags(&req.tag_specifications, "subnet")?;
+    let tags = tags::ec2(&req.tag_specifications, "subnet")?;
     let out = s
         .mutate(|res| {
             let vpc = visible_vpc(res, caller, &req.vpc_id)?;

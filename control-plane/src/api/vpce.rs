@@ -7,7 +7,7 @@ use plemu_proto::ids::{
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
-use super::{fingerprint, spec_tags};
+use super::{fingerprint, tags};
 use crate::error::ApiError;
 use crate::filter::{self, Filterable};
 use crate::model::{Owner, Permission, PrivateDns, PrivateDnsState, Resources, Service, Tag};
@@ -51,7 +51,7 @@ pub(super) async fn create_service(
             txt_value: format!("vpce:{}", random_alnum(20)),
         }),
     };
-    let tags = spec_tags(&req.tag_specifications, "vpc-endpoint-service")?;
+    let tags = tags::ec2(&req.tag_specifications, "vpc-endpoint-service")?;
     let print = fingerprint(&req);
     let svc = s
         .mutate(|res| {

@@ -284,3 +284,36 @@ async fn subnets() {
     );
     s.stop().await;
 }
+
+/// Tags past AWS's limits are refused through the API, and nothing is created: a 3 MB value
+/// once made `DescribeVpcs` answers too large for a default gRPC client.
+#[tokio::test]
+async fn tags_past_the_limits_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path()).await;
+    let mut ec2 = s.ec2(PROVIDER);
+    let with = |tags: Vec<pb::Tag>| pb::CreateVpcRequest {
+        cidr_block: "10.0.0.0/16".into(),
+        tag_specifications: vec![pb::TagSpecification {
+            resource_type: "vpc".into(),
+            tags,
+        }],
+    };
+    let tag = |k: String, v: String| pb::Tag { key: k, value: v };
+    let many = (0..51)
+        .map(|i| tag(format!("k{i}"), String::new()))
+        .collect();
+    let e = ec2.create_vpc(with(many)).await.unwrap_err();
+    assert_eq!(code(&e), "TagLimitExceeded");
+    let huge = vec![tag("big".into(), "x".repeat(3 * 1024 * 1024 / 4))];
+    let e = ec2.create_vpc(with(huge)).await.unwrap_err();
+    assert_eq!(code(&e), "InvalidParameterValue", "{}", e.message());
+    let vpcs = ec2
+        .describe_vpcs(pb::DescribeVpcsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .vpcs;
+    assert!(vpcs.is_empty(), "{vpcs:?}");
+    s.stop().await;
+}
