@@ -12,7 +12,7 @@ const API_FILES: [&str; 4] = [
 const INTERNAL_FILES: [&str; 2] = ["proto/plemu/v1/agent.proto", "proto/plemu/v1/tunnel.proto"];
 
 /// Fields whose AWS name or shape is not the field's: (field path, serde attribute).
-const AWS_SHAPES: [(&str, &str); 10] = [
+const AWS_SHAPES: [(&str, &str); 11] = [
     (
         ".plemu.v1.LoadBalancer.dns_name",
         r#"#[serde(rename = "DNSName")]"#,
@@ -24,6 +24,10 @@ const AWS_SHAPES: [(&str, &str); 10] = [
     // `return` is a keyword in Python and others: the field is `return_value`, AWS's name `Return`.
     (
         ".plemu.v1.AuthorizeSecurityGroupIngressResponse.return_value",
+        r#"#[serde(rename = "Return")]"#,
+    ),
+    (
+        ".plemu.v1.DeleteSecurityGroupResponse.return_value",
         r#"#[serde(rename = "Return")]"#,
     ),
     (
@@ -76,13 +80,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for file in API_FILES {
         for message in message_names(&std::fs::read_to_string(file)?) {
             let path = format!(".plemu.v1.{message}");
+            // A response's own lists are printed even when empty (`"Vpcs": []`), as AWS's are.
+            let omit = if message.ends_with("Response") {
+                "#[serde(skip_serializing_if = \"crate::json::Omit::omit_at_top\")]"
+            } else {
+                "#[serde(skip_serializing_if = \"crate::json::Omit::omit\")]"
+            };
             builder = builder
                 .type_attribute(&path, "#[derive(serde::Serialize, serde::Deserialize)]")
                 .type_attribute(&path, "#[serde(rename_all = \"PascalCase\", default)]")
-                .field_attribute(
-                    &path,
-                    "#[serde(skip_serializing_if = \"crate::json::Omit::omit\")]",
-                );
+                .field_attribute(&path, omit);
         }
     }
     for (field, attribute) in AWS_SHAPES {

@@ -29,6 +29,7 @@ mod page;
 mod security_group;
 mod shapes;
 mod shorthand;
+mod teardown;
 mod vpce;
 
 pub use ec2::Ec2Command;

@@ -7,22 +7,39 @@ use plemu_testkit::{Plemu, PlemuOptions, PythonClients, RedisServer, trace_init}
 
 const PLEMU: &str = env!("CARGO_BIN_EXE_plemu");
 
-/// The shell block under the "Five minutes" heading of README.md.
+/// The first two shell blocks under the "Five minutes" heading of README.md: the walkthrough,
+/// then taking it apart.
 fn walkthrough() -> String {
     let readme = include_str!("../../README.md");
     let section = readme
         .split("## Five minutes")
         .nth(1)
         .expect("README has a 'Five minutes' section");
-    let block = section
-        .split("```sh\n")
-        .nth(1)
-        .expect("the section has a sh block");
-    block
-        .split("```")
-        .next()
-        .expect("the block ends")
-        .to_string()
+    let block = |n: usize| {
+        section
+            .split("```sh\n")
+            .nth(n)
+            .expect("the section has two sh blocks")
+            .split("```")
+            .next()
+            .expect("the block ends")
+            .to_string()
+    };
+    block(1) + &block(2)
+}
+
+/// What the walkthrough prints: both states, Redis's `OK` and the value read back from the
+/// target, then no VPC left once it is taken apart.
+fn assert_walked_through(stdout: &str) {
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.contains(&"pendingAcceptance"), "{stdout}");
+    assert!(lines.contains(&"available"), "{stdout}");
+    assert!(
+        lines.contains(&"OK"),
+        "SET through the endpoint did not answer OK:\n{stdout}"
+    );
+    assert!(lines.contains(&"hello through privatelink"), "{stdout}");
+    assert_eq!(lines.last().copied(), Some("0"), "VPCs left:\n{stdout}");
 }
 
 #[test]
@@ -70,18 +87,7 @@ fn the_readme_walkthrough_works_as_written() {
         "walkthrough failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
         out.status
     );
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines.contains(&"pendingAcceptance"), "{stdout}");
-    assert!(lines.contains(&"available"), "{stdout}");
-    assert!(
-        lines.contains(&"OK"),
-        "SET through the endpoint did not answer OK:\n{stdout}"
-    );
-    assert_eq!(
-        lines.last().copied(),
-        Some("hello through privatelink"),
-        "{stdout}"
-    );
+    assert_walked_through(&stdout);
     assert!(
         stdout.contains(".vpce.amazonaws.com."),
         "dig showed no CNAME to the regional name:\n{stdout}"
@@ -130,18 +136,7 @@ fn the_readme_walkthrough_works_with_the_aws_cli() {
         "walkthrough with the aws CLI failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
         out.status
     );
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines.contains(&"pendingAcceptance"), "{stdout}");
-    assert!(lines.contains(&"available"), "{stdout}");
-    assert!(
-        lines.contains(&"OK"),
-        "SET through the endpoint did not answer OK:\n{stdout}"
-    );
-    assert_eq!(
-        lines.last().copied(),
-        Some("hello through privatelink"),
-        "{stdout}"
-    );
+    assert_walked_through(&stdout);
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod service_detail;
 mod tags;
 mod target_group;
 mod target_health;
+mod teardown;
 mod vpc;
 mod vpce;
 
@@ -97,6 +98,9 @@ service!(pb::ec2_server::Ec2, query_ec2 {
     create_security_group(CreateSecurityGroupRequest) -> CreateSecurityGroupResponse => security_group::create_security_group;
     authorize_security_group_ingress(AuthorizeSecurityGroupIngressRequest) -> AuthorizeSecurityGroupIngressResponse => security_group::authorize_security_group_ingress;
     describe_security_groups(DescribeSecurityGroupsRequest) -> DescribeSecurityGroupsResponse => security_group::describe_security_groups;
+    delete_security_group(DeleteSecurityGroupRequest) -> DeleteSecurityGroupResponse => teardown::delete_security_group;
+    delete_subnet(DeleteSubnetRequest) -> DeleteSubnetResponse => teardown::delete_subnet;
+    delete_vpc(DeleteVpcRequest) -> DeleteVpcResponse => teardown::delete_vpc;
     create_vpc_endpoint_service_configuration(CreateVpcEndpointServiceConfigurationRequest) -> CreateVpcEndpointServiceConfigurationResponse => vpce::create_service;
     describe_vpc_endpoint_service_configurations(DescribeVpcEndpointServiceConfigurationsRequest) -> DescribeVpcEndpointServiceConfigurationsResponse => vpce::describe_services;
     delete_vpc_endpoint_service_configurations(DeleteVpcEndpointServiceConfigurationsRequest) -> DeleteVpcEndpointServiceConfigurationsResponse => vpce::delete_services;
@@ -130,6 +134,9 @@ service!(pb::elbv2_server::Elbv2, query_elbv2 {
     describe_listener_attributes(DescribeListenerAttributesRequest) -> DescribeListenerAttributesResponse => attributes::describe_listener_attributes;
     modify_listener_attributes(ModifyListenerAttributesRequest) -> ModifyListenerAttributesResponse => attributes::modify_listener_attributes;
     set_security_groups(SetSecurityGroupsRequest) -> SetSecurityGroupsResponse => lb_security_groups::set_security_groups;
+    delete_listener(DeleteListenerRequest) -> DeleteListenerResponse => teardown::delete_listener;
+    delete_load_balancer(DeleteLoadBalancerRequest) -> DeleteLoadBalancerResponse => teardown::delete_load_balancer;
+    delete_target_group(DeleteTargetGroupRequest) -> DeleteTargetGroupResponse => teardown::delete_target_group;
 });
 
 /// A fingerprint of a create request's parameters, for client-token idempotency.

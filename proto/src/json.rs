@@ -9,6 +9,12 @@
 pub trait Omit {
     /// `true` when the member is absent.
     fn omit(&self) -> bool;
+
+    /// The same for a member of a response itself: a list there is printed even when empty
+    /// (`"Vpcs": []`), as AWS's answers carry it and the AWS CLI prints it.
+    fn omit_at_top(&self) -> bool {
+        self.omit()
+    }
 }
 
 impl Omit for String {
@@ -20,6 +26,10 @@ impl Omit for String {
 impl<T> Omit for Vec<T> {
     fn omit(&self) -> bool {
         self.is_empty()
+    }
+
+    fn omit_at_top(&self) -> bool {
+        false
     }
 }
 

@@ -66,6 +66,8 @@ pub enum Ec2Command {
     DescribeVpcEndpoints(DescribeVpcEndpointsArgs),
     /// Deletes VPC endpoints.
     DeleteVpcEndpoints(DeleteVpcEndpointsArgs),
+    #[command(flatten)]
+    Teardown(super::teardown::Ec2Teardown),
 }
 
 /// Builds the request for `cmd`, then calls it.
@@ -75,6 +77,7 @@ pub(super) async fn run(
 ) -> Result<Option<serde_json::Value>, CallError> {
     use Ec2Command as C;
     match cmd {
+        C::Teardown(t) => super::teardown::ec2(conn, t).await,
         C::CreateVpc(a) => call!(conn, Ec2Client, create_vpc, "CreateVpc", a.request()),
         C::DescribeVpcs(a) => call!(conn, Ec2Client, describe_vpcs, "DescribeVpcs", a.request()),
         C::ModifyVpcAttribute(a) => call!(

@@ -66,6 +66,8 @@ pub enum Elbv2Command {
     ModifyListenerAttributes(ModifyListenerAttributesArgs),
     /// Sets a load balancer's security groups.
     SetSecurityGroups(SetSecurityGroupsArgs),
+    #[command(flatten)]
+    Teardown(super::teardown::Elbv2Teardown),
 }
 
 /// Builds the request for `cmd`, then calls it.
@@ -75,6 +77,7 @@ pub(super) async fn run(
 ) -> Result<Option<serde_json::Value>, CallError> {
     use Elbv2Command as C;
     match cmd {
+        C::Teardown(t) => super::teardown::elbv2(conn, t).await,
         C::CreateLoadBalancer(a) => call!(
             conn,
             Elbv2Client,

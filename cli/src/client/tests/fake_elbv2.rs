@@ -135,4 +135,22 @@ impl elbv2_server::Elbv2 for FakeElbv2 {
     ) -> Result<tonic::Response<pb::SetSecurityGroupsResponse>, tonic::Status> {
         unused()
     }
+    async fn delete_listener(
+        &self,
+        _: tonic::Request<pb::DeleteListenerRequest>,
+    ) -> Result<tonic::Response<pb::DeleteListenerResponse>, tonic::Status> {
+        unused()
+    }
+    async fn delete_load_balancer(
+        &self,
+        _: tonic::Request<pb::DeleteLoadBalancerRequest>,
+    ) -> Result<tonic::Response<pb::DeleteLoadBalancerResponse>, tonic::Status> {
+        unused()
+    }
+    async fn delete_target_group(
+        &self,
+        _: tonic::Request<pb::DeleteTargetGroupRequest>,
+    ) -> Result<tonic::Response<pb::DeleteTargetGroupResponse>, tonic::Status> {
+        unused()
+    }
 }
