@@ -10,6 +10,7 @@ use super::{CallError, Connection};
 
 /// The EC2 delete verbs.
 #[derive(Subcommand, Debug)]
+#[allow(clippy::enum_variant_names)] // the variants are the AWS CLI's verbs: delete-vpc, …
 pub enum Ec2Teardown {
     /// Deletes a VPC that has no subnets, security groups (but `default`), endpoints or load balancers left.
     DeleteVpc(VpcId),
@@ -21,6 +22,7 @@ pub enum Ec2Teardown {
 
 /// The ELBv2 delete verbs.
 #[derive(Subcommand, Debug)]
+#[allow(clippy::enum_variant_names)] // the variants are the AWS CLI's verbs: delete-listener, …
 pub enum Elbv2Teardown {
     /// Deletes a listener (its port closes at every endpoint of the service).
     DeleteListener(ListenerArn),
