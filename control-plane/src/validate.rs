@@ -20,6 +20,18 @@ pub(crate) fn required<'a>(value: &'a str, name: &str) -> Result<&'a str, ApiErr
     }
 }
 
+/// ELBv2's `ValidationError` for a required member left out (`name` in AWS's lowerCamel).
+pub(crate) fn required_member<'a>(value: &'a str, name: &str) -> Result<&'a str, ApiError> {
+    if value.is_empty() {
+        Err(ApiError::validation(format!(
+            "1 validation error detected: Value null at '{name}' failed to satisfy constraint: \
+             Member must not be null"
+        )))
+    } else {
+        Ok(value)
+    }
+}
+
 /// The caller of a gRPC request, whose account comes from the `x-plemu-account` metadata entry:
 /// `InvalidParameterValue` unless the account is 12 digits.
 pub(crate) fn caller(

@@ -3,11 +3,10 @@
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
-use super::elbv2::visible_lb;
+use super::elbv2::{visible_lb, visible_listener};
 use super::target_group::visible_tg;
 use crate::error::ApiError;
 use crate::model::attributes::{self, Attributes};
-use crate::model::{Listener, Resources};
 use crate::state::Shared;
 
 pub(super) async fn describe_target_group_attributes(
@@ -129,20 +128,6 @@ pub(super) async fn modify_listener_attributes(
     Ok(pb::ModifyListenerAttributesResponse {
         attributes: l.attributes.to_pb(attributes::LISTENER, &[]),
     })
-}
-
-/// The listener `arn` if `caller` sees it.
-fn visible_listener<'a>(
-    res: &'a Resources,
-    caller: &Caller,
-    arn: &str,
-) -> Result<&'a Listener, ApiError> {
-    res.listeners
-        .get(arn)
-        .filter(|l| l.owner.visible_to(caller))
-        .ok_or_else(|| {
-            ApiError::not_found("ListenerNotFound", format!("Listener '{arn}' not found"))
-        })
 }
 
 #[cfg(test)]

@@ -330,6 +330,20 @@ pub(super) fn visible_lb<'a>(
         })
 }
 
+/// The listener `arn` if `caller` sees it.
+pub(super) fn visible_listener<'a>(
+    res: &'a Resources,
+    caller: &Caller,
+    arn: &str,
+) -> Result<&'a Listener, ApiError> {
+    res.listeners
+        .get(arn)
+        .filter(|l| l.owner.visible_to(caller))
+        .ok_or_else(|| {
+            ApiError::not_found("ListenerNotFound", format!("Listener '{arn}' not found"))
+        })
+}
+
 pub(super) fn lb_to_pb(l: &LoadBalancer) -> pb::LoadBalancer {
     pb::LoadBalancer {
         load_balancer_arn: l.arn.clone(),

@@ -7,13 +7,15 @@
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
-use super::elbv2::visible_lb;
+use super::elbv2::{visible_lb, visible_listener};
 use super::security_group::visible_group;
+use super::target_group::visible_tg;
 use super::visible_vpc;
 use super::vpc::visible_subnet;
 use crate::error::ApiError;
 use crate::model::RuleSource;
 use crate::state::Shared;
+use crate::validate;
 
 pub(super) async fn delete_vpc(
     s: &Shared,
@@ -74,12 +76,7 @@ pub(super) async fn delete_security_group(
     caller: &Caller,
     req: pb::DeleteSecurityGroupRequest,
 ) -> Result<pb::DeleteSecurityGroupResponse, ApiError> {
-    if req.group_id.is_empty() {
-        return Err(ApiError::invalid(
-            "MissingParameter",
-            "The request must contain the parameter GroupId",
-        ));
-    }
+    validate::required(&req.group_id, "GroupId")?;
     s.mutate(|res| {
         let group = visible_group(res, caller, &req.group_id)?;
         let id = group.id.clone();
@@ -126,18 +123,12 @@ pub(super) async fn delete_listener(
     caller: &Caller,
     req: pb::DeleteListenerRequest,
 ) -> Result<pb::DeleteListenerResponse, ApiError> {
+    validate::required_member(&req.listener_arn, "listenerArn")?;
     s.mutate(|res| {
-        let found = res
-            .listeners
-            .get(&req.listener_arn)
-            .is_some_and(|l| l.owner.visible_to(caller));
-        if !found {
-            return Err(ApiError::not_found(
-                "ListenerNotFound",
-                format!("Listener '{}' not found", req.listener_arn),
-            ));
-        }
-        res.listeners.remove(&req.listener_arn);
+        let arn = visible_listener(res, caller, &req.listener_arn)?
+            .arn
+            .clone();
+        res.listeners.remove(&arn);
         Ok(pb::DeleteListenerResponse {})
     })
     .await
@@ -148,6 +139,7 @@ pub(super) async fn delete_load_balancer(
     caller: &Caller,
     req: pb::DeleteLoadBalancerRequest,
 ) -> Result<pb::DeleteLoadBalancerResponse, ApiError> {
+    validate::required_member(&req.load_balancer_arn, "loadBalancerArn")?;
     s.mutate(|res| {
         let Ok(lb) = visible_lb(res, caller, &req.load_balancer_arn) else {
             // As on AWS: deleting what is not there (any more) succeeds.
@@ -175,22 +167,20 @@ pub(super) async fn delete_target_group(
     caller: &Caller,
     req: pb::DeleteTargetGroupRequest,
 ) -> Result<pb::DeleteTargetGroupResponse, ApiError> {
+    validate::required_member(&req.target_group_arn, "targetGroupArn")?;
     s.mutate(|res| {
-        let arn = &req.target_group_arn;
-        let visible = res
-            .target_groups
-            .get(arn)
-            .is_some_and(|t| t.owner.visible_to(caller));
-        if !visible {
+        let Ok(tg) = visible_tg(res, caller, &req.target_group_arn) else {
+            // As on AWS: deleting what is not there (any more) succeeds.
             return Ok(pb::DeleteTargetGroupResponse {});
-        }
-        if res.listeners.values().any(|l| &l.tg_arn == arn) {
+        };
+        let arn = tg.arn.clone();
+        if res.listeners.values().any(|l| l.tg_arn == arn) {
             return Err(ApiError::conflict(
                 "ResourceInUse",
                 format!("Target group '{arn}' is currently in use by a listener or a rule"),
             ));
         }
-        res.target_groups.remove(arn);
+        res.target_groups.remove(&arn);
         Ok(pb::DeleteTargetGroupResponse {})
     })
     .await

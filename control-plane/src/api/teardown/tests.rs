@@ -82,6 +82,23 @@ async fn a_topology_comes_apart_in_dependency_order_only() {
         .await
         .unwrap_err();
     assert_eq!(code(&err), "CannotDelete");
+    // A required member left out is named.
+    let err = elb
+        .delete_load_balancer(pb::DeleteLoadBalancerRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "ValidationError");
+    assert!(
+        err.message().contains("loadBalancerArn"),
+        "{}",
+        err.message()
+    );
+    let err = cec2
+        .delete_security_group(pb::DeleteSecurityGroupRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "MissingParameter");
+    assert!(err.message().contains("GroupId"), "{}", err.message());
     // Another account's resources are not found, not refused.
     let err = cec2.delete_vpc(vpc(&p.vpc)).await.unwrap_err();
     assert_eq!(code(&err), "InvalidVpcID.NotFound");
