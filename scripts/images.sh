@@ -19,12 +19,16 @@ profile=release
 target_dir="${CARGO_TARGET_DIR:-target}"
 
 # --- the base ------------------------------------------------------------------
+# Waits for apt's lock (another install on the machine) instead of failing at once.
+apt_wait=(-o DPkg::Lock::Timeout=600)
+need_debootstrap() { # once, before the parallel builds: two installs at once fight over apt's lock
+  command -v debootstrap >/dev/null && return
+  echo "== installing debootstrap"; apt-get "${apt_wait[@]}" update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends debootstrap >/dev/null
+}
 make_base() { # name, extra packages
   local name=$1 include=$2
   if docker image inspect "$name" >/dev/null 2>&1; then return; fi
-  command -v debootstrap >/dev/null || {
-    echo "== installing debootstrap"; apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
   # The mirror this machine's apt already uses, so no host is named here.
   local mirror
   # (Some of these files may not exist: grep's complaint about them is not a failure.)
@@ -50,6 +54,7 @@ else
   # The testbed's packages go in with debootstrap, so its Dockerfile's install step is a no-op.
   # Both at once; each wait fails the script when its build failed (job specs such as %1 do
   # not wait in a shell without job control).
+  need_debootstrap
   make_base plemu-base:bookworm "" & plain=$!
   make_base plemu-testbed-base:bookworm "redis-server,redis-tools,dnsutils,iproute2,procps" & testbed=$!
   wait "$plain"
