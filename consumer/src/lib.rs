@@ -65,8 +65,8 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
     let config = config.validate()?;
-    let zones = dns::zones::Zones::default();
-    let mut server = dns::server::serve(zones.clone(), config.dns_upstream, dns_udp, dns_tcp);
+    let zones = dns::zones::Zones::new(dns::forwarder::Forwarder::new(config.dns_upstream));
+    let mut server = dns::server::serve(zones.clone(), dns_udp, dns_tcp);
     let agent = agent::Agent::new(config, zones);
     let agent_token = shutdown.child_token();
     let agent_run = agent.run(agent_token.clone());

@@ -2,13 +2,18 @@
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use hickory_proto::rr::rdata::{A, CNAME};
-use hickory_proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_proto::rr::{LowerName, Name, RData, Record};
+use hickory_server::net::runtime::TokioRuntimeProvider;
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
 use plemu_proto::pb::{ConsumerState, DnsNameKind, EndpointSpec, EniSpec};
 use tracing::warn;
 
+use super::forwarder::Forwarder;
 use crate::BindMode;
 
 /// Time to live of every answer, in seconds.
@@ -29,20 +34,26 @@ pub(crate) enum NameData {
     },
 }
 
-/// How a query is answered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Answer {
-    /// NOERROR with these answer records (possibly none).
-    Records(Vec<Record>),
-    /// An unknown name in plemu's own domain.
-    NxDomain,
-    /// A name plemu does not serve: the server forwards it upstream.
-    Refused,
+/// All names served, as one hickory catalog shared between the agent (which replaces it on
+/// every snapshot) and the DNS server (which answers from the current one).
+///
+/// The catalog holds one in-memory zone handler with every name of the VPC, mounted at
+/// `vpce.amazonaws.com.` and at each private DNS name (so an unknown name there is NXDOMAIN,
+/// as in a private hosted zone, and a private name's CNAME is chased to the regional name's
+/// addresses in the same answer), and the forwarder at the root for every other name.
+#[derive(Clone)]
+pub(crate) struct Zones {
+    current: Arc<ArcSwap<Catalog>>,
+    forwarder: Forwarder,
 }
 
-/// All names served, shared between the agent (writer) and the DNS server (reader).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Zones(Arc<RwLock<HashMap<LowerName, NameData>>>);
+impl std::fmt::Debug for Zones {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Zones")
+            .field("forwarder", &self.forwarder)
+            .finish_non_exhaustive()
+    }
+}
 
 /// The domain under which unknown names are NXDOMAIN rather than forwarded upstream.
 const VPCE_DOMAIN: &str = "vpce.amazonaws.com.";
@@ -50,49 +61,69 @@ const VPCE_DOMAIN: &str = "vpce.amazonaws.com.";
 // === impl Zones ===
 
 impl Zones {
-    /// Replaces every name with those of `state`.
-    pub fn replace(&self, names: HashMap<LowerName, NameData>) {
-        *self.0.write().unwrap_or_else(|p| p.into_inner()) = names;
+    /// No names yet; names outside plemu's go to `forwarder`.
+    pub fn new(forwarder: Forwarder) -> Self {
+        let zones = Self {
+            current: Arc::new(ArcSwap::from_pointee(Catalog::new())),
+            forwarder,
+        };
+        zones.replace(HashMap::new());
+        zones
     }
 
-    /// The answer to a query for `name` of type `query_type`.
-    pub fn answer(&self, name: &LowerName, query_type: RecordType) -> Answer {
-        let mut owner = Name::from(name);
-        owner.set_fqdn(true);
-        let name = &LowerName::from(&owner);
-        let names = self.0.read().unwrap_or_else(|p| p.into_inner());
-        let Some(data) = names.get(name) else {
-            return if LowerName::from(vpce_domain()).zone_of(name) {
-                Answer::NxDomain
-            } else {
-                Answer::Refused
-            };
-        };
-        let a_records = |owner: &Name, addresses: &[Ipv4Addr]| {
-            addresses
-                .iter()
-                .map(|ip| Record::from_rdata(owner.clone(), TTL, RData::A(A(*ip))))
-                .collect::<Vec<_>>()
-        };
-        let records = match (data, query_type) {
-            (NameData::Addresses(addresses), RecordType::A | RecordType::ANY) => {
-                a_records(&owner, addresses)
+    /// The catalog that answers now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.current.load_full()
+    }
+
+    /// Replaces every name with `names`.
+    pub fn replace(&self, names: HashMap<LowerName, NameData>) {
+        let mut handler = InMemoryZoneHandler::<TokioRuntimeProvider>::empty(
+            Name::root(),
+            ZoneType::Primary,
+            AxfrPolicy::Deny,
+        );
+        let mut mounts = vec![LowerName::from(vpce_domain())];
+        for (name, data) in &names {
+            let owner = Name::from(name);
+            for record in records(&owner, data) {
+                handler.upsert_mut(record, 0);
             }
-            (NameData::Alias { target, addresses }, RecordType::A | RecordType::ANY) => {
-                let mut records = vec![cname(&owner, target)];
-                records.extend(a_records(target, addresses));
-                records
+            if matches!(data, NameData::Alias { .. }) {
+                // A wildcard name answers below its parent, which is where its zone is.
+                mounts.push(if owner.is_wildcard() {
+                    name.base_name()
+                } else {
+                    name.clone()
+                });
             }
-            (NameData::Alias { target, .. }, RecordType::CNAME) => vec![cname(&owner, target)],
-            _ => Vec::new(),
-        };
-        Answer::Records(records)
+        }
+        let handler: Arc<dyn ZoneHandler> = Arc::new(handler);
+        let mut catalog = Catalog::new();
+        for mount in mounts {
+            catalog.upsert(mount, vec![handler.clone()]);
+        }
+        if let Some(forwarder) = self.forwarder.handler() {
+            catalog.upsert(LowerName::from(Name::root()), vec![forwarder]);
+        }
+        self.current.store(Arc::new(catalog));
     }
 }
 
-/// A CNAME record from `owner` to `target`.
-fn cname(owner: &Name, target: &Name) -> Record {
-    Record::from_rdata(owner.clone(), TTL, RData::CNAME(CNAME(target.clone())))
+/// The records `owner` holds: its A records, or a CNAME to the regional name (whose A records
+/// the regional name holds itself).
+fn records(owner: &Name, data: &NameData) -> Vec<Record> {
+    match data {
+        NameData::Addresses(addresses) => addresses
+            .iter()
+            .map(|ip| Record::from_rdata(owner.clone(), TTL, RData::A(A(*ip))))
+            .collect(),
+        NameData::Alias { target, .. } => vec![Record::from_rdata(
+            owner.clone(),
+            TTL,
+            RData::CNAME(CNAME(target.clone())),
+        )],
+    }
 }
 
 /// `vpce.amazonaws.com.` as a name.

@@ -12,6 +12,7 @@ use tokio::net::{TcpStream, UdpSocket};
 
 use super::*;
 use crate::BindMode;
+use crate::dns::forwarder::Forwarder;
 use crate::dns::zones::build;
 use crate::testing::fixtures::{self, PRIVATE_NAME};
 
@@ -61,7 +62,13 @@ async fn upstream() -> SocketAddr {
 
 /// As [`start`], forwarding with `forwarder`.
 async fn start_with(forwarder: Forwarder) -> (Server<Handler>, SocketAddr) {
-    let zones = Zones::default();
+    let (server, addr, _) = start_zones(forwarder).await;
+    (server, addr)
+}
+
+/// As [`start_with`], also returning the zones so that a test can replace the names.
+async fn start_zones(forwarder: Forwarder) -> (Server<Handler>, SocketAddr, Zones) {
+    let zones = Zones::new(forwarder);
     zones.replace(build(
         &ConsumerState {
             endpoints: vec![fixtures::endpoint(
@@ -92,7 +99,7 @@ async fn start_with(forwarder: Forwarder) -> (Server<Handler>, SocketAddr) {
     ));
     let (udp, tcp) = crate::testing::dns_sockets().await.unwrap();
     let addr = udp.local_addr().unwrap();
-    (serve_with(zones, forwarder, udp, tcp), addr)
+    (serve(zones.clone(), udp, tcp), addr, zones)
 }
 
 /// A resolver that asks only `addr`, over UDP or TCP, without a cache.
@@ -132,6 +139,8 @@ async fn raw_udp(addr: SocketAddr, name: &str, rtype: RecordType) -> Message {
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let mut q = Message::query();
     q.metadata.id = 4242;
+    // As stub resolvers ask (dig, glibc): the forwarder refuses non-recursive queries.
+    q.metadata.recursion_desired = true;
     q.add_query(Query::query(Name::from_ascii(name).unwrap(), rtype));
     socket.send_to(&q.to_vec().unwrap(), addr).await.unwrap();
     let mut buf = vec![0u8; 4096];
@@ -144,6 +153,7 @@ async fn raw_tcp(addr: SocketAddr, name: &str, rtype: RecordType) -> Message {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let mut q = Message::query();
     q.metadata.id = 4343;
+    q.metadata.recursion_desired = true;
     q.add_query(Query::query(Name::from_ascii(name).unwrap(), rtype));
     let bytes = q.to_vec().unwrap();
     stream.write_u16(bytes.len() as u16).await.unwrap();
@@ -192,9 +202,14 @@ async fn response_codes() {
     );
     assert_eq!(private.answers.len(), 3);
 
+    // Any other type: the CNAME, and nothing of that type at its target.
     let aaaa = raw_udp(addr, "redis.example.com.", RecordType::AAAA).await;
     assert_eq!(aaaa.metadata.response_code, ResponseCode::NoError);
-    assert!(aaaa.answers.is_empty());
+    assert_eq!(aaaa.answers.len(), 1, "{aaaa:?}");
+    assert!(matches!(aaaa.answers[0].data, RData::CNAME(_)), "{aaaa:?}");
+    let regional_aaaa = raw_udp(addr, &fixtures::regional_name(VPCE), RecordType::AAAA).await;
+    assert_eq!(regional_aaaa.metadata.response_code, ResponseCode::NoError);
+    assert!(regional_aaaa.answers.is_empty(), "{regional_aaaa:?}");
 
     let unknown_vpce = format!(
         "vpce-0bbbbbbbbbbbbbbbb.{}.us-east-1.vpce.amazonaws.com.",
@@ -225,5 +240,53 @@ async fn response_codes() {
     let regional_tcp = raw_tcp(addr, &fixtures::regional_name(VPCE), RecordType::A).await;
     assert_eq!(regional_tcp.metadata.id, 4343);
     assert_eq!(regional_tcp.answers.len(), 2);
+    server.shutdown_gracefully().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_private_name_is_a_zone_of_its_own() {
+    let (mut server, addr) = start().await;
+    // Below the private name: NXDOMAIN from its zone, as in a private hosted zone.
+    let below = raw_udp(addr, "www.redis.example.com.", RecordType::A).await;
+    assert_eq!(below.metadata.response_code, ResponseCode::NXDomain);
+    assert!(below.metadata.authoritative);
+    // Beside it: not plemu's, so forwarded (the fake upstream says NXDOMAIN, not authoritative).
+    let beside = raw_udp(addr, "other.example.com.", RecordType::A).await;
+    assert_eq!(beside.metadata.response_code, ResponseCode::NXDomain);
+    assert!(!beside.metadata.authoritative);
+    // Case does not matter to the zone either.
+    let upper = raw_tcp(addr, "REDIS.Example.Com.", RecordType::A).await;
+    assert_eq!(upper.answers.len(), 3, "{upper:?}");
+    server.shutdown_gracefully().await.unwrap();
+}
+
+#[tokio::test]
+async fn without_an_upstream_other_names_are_refused() {
+    let (mut server, addr) = start_with(Forwarder::default()).await;
+    let outside = raw_udp(addr, "outside.example.", RecordType::A).await;
+    assert_eq!(outside.metadata.response_code, ResponseCode::Refused);
+    let regional = raw_udp(addr, &fixtures::regional_name(VPCE), RecordType::A).await;
+    assert_eq!(regional.metadata.response_code, ResponseCode::NoError);
+    assert_eq!(regional.answers.len(), 2);
+    server.shutdown_gracefully().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_snapshot_replaces_every_name() {
+    let (mut server, addr, zones) = start_zones(Forwarder::to(upstream().await)).await;
+    let regional = fixtures::regional_name(VPCE);
+    assert_eq!(
+        raw_udp(addr, &regional, RecordType::A).await.answers.len(),
+        2
+    );
+    zones.replace(build(&ConsumerState::default(), BindMode::Loopback));
+    let gone = raw_udp(addr, &regional, RecordType::A).await;
+    assert_eq!(gone.metadata.response_code, ResponseCode::NXDomain);
+    let private = raw_udp(addr, "redis.example.com.", RecordType::A).await;
+    assert_eq!(
+        private.metadata.response_code,
+        ResponseCode::NXDomain,
+        "the private name is no longer plemu's, and upstream does not know it"
+    );
     server.shutdown_gracefully().await.unwrap();
 }

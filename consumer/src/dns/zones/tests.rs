@@ -1,6 +1,8 @@
+use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use hickory_proto::rr::{LowerName, Name, RData, RecordType};
+use hickory_proto::rr::rdata::CNAME;
+use hickory_proto::rr::{LowerName, Name, RData};
 use plemu_proto::pb::ConsumerState;
 
 use super::*;
@@ -38,90 +40,56 @@ fn lower(name: &str) -> LowerName {
     LowerName::from(Name::from_ascii(name).unwrap())
 }
 
-fn a_records(answer: &Answer) -> Vec<Ipv4Addr> {
-    let Answer::Records(records) = answer else {
-        panic!("expected records, got {answer:?}")
-    };
-    records
-        .iter()
-        .filter_map(|r| match &r.data {
-            RData::A(a) => Some(a.0),
-            _ => None,
-        })
-        .collect()
+/// The addresses `name` holds (its own, or its alias target's), or `None` for an unknown name.
+fn addresses_of(names: &HashMap<LowerName, NameData>, name: &str) -> Option<Vec<Ipv4Addr>> {
+    let mut owner = Name::from_ascii(name).unwrap();
+    owner.set_fqdn(true);
+    names.get(&LowerName::from(&owner)).map(|data| match data {
+        NameData::Addresses(a) => a.clone(),
+        NameData::Alias { addresses, .. } => addresses.clone(),
+    })
 }
 
 #[test]
-fn answers_per_kind_and_mode() {
-    let zones = Zones::default();
-    zones.replace(build(&state(), BindMode::Loopback));
+fn names_per_kind_and_mode() {
+    let names = build(&state(), BindMode::Loopback);
     let vpce = "vpce-0aaaaaaaaaaaaaaaa";
     let regional = fixtures::regional_name(vpce);
     let l1 = Ipv4Addr::new(127, 1, 0, 1);
     let l2 = Ipv4Addr::new(127, 1, 0, 2);
+    assert_eq!(addresses_of(&names, &regional), Some(vec![l1, l2]));
+    // Names are kept lower-case, whatever case they came in.
     assert_eq!(
-        a_records(&zones.answer(&lower(&format!("{regional}.")), RecordType::A)),
-        [l1, l2]
-    );
-    // Case-insensitive, with or without the trailing dot.
-    assert_eq!(
-        a_records(&zones.answer(&lower(&regional.to_uppercase()), RecordType::A)),
-        [l1, l2]
+        addresses_of(&names, &regional.to_uppercase()),
+        Some(vec![l1, l2])
     );
     let zonal_b = fixtures::zonal_name(vpce, "us-east-1b");
-    assert_eq!(
-        a_records(&zones.answer(&lower(&zonal_b), RecordType::A)),
-        [l2]
-    );
+    assert_eq!(addresses_of(&names, &zonal_b), Some(vec![l2]));
 
-    let private = zones.answer(&lower("Redis.Example.COM."), RecordType::A);
-    let Answer::Records(records) = &private else {
+    let private = names.get(&lower(&format!("{PRIVATE_NAME}."))).unwrap();
+    let NameData::Alias { target, addresses } = private else {
         panic!("{private:?}")
     };
-    assert_eq!(records.len(), 3);
-    let RData::CNAME(target) = &records[0].data else {
-        panic!("{records:?}")
+    assert_eq!(target.to_ascii(), format!("{regional}."));
+    assert_eq!(addresses, &[l1, l2]);
+    let NameData::Alias { target, .. } = private else {
+        unreachable!()
     };
-    assert_eq!(target.0.to_ascii(), format!("{regional}."));
-    assert_eq!(records[1].name.to_ascii(), format!("{regional}."));
-    assert!(records.iter().all(|r| r.ttl == TTL));
-    assert_eq!(a_records(&private), [l1, l2]);
-    let cname_only = zones.answer(&lower(PRIVATE_NAME), RecordType::CNAME);
-    assert!(matches!(&cname_only, Answer::Records(r) if r.len() == 1));
+    let cname = records(&Name::from_ascii(PRIVATE_NAME).unwrap(), private);
+    assert_eq!(cname.len(), 1);
+    assert!(cname.iter().all(|r| r.ttl == TTL));
+    assert_eq!(cname[0].data, RData::CNAME(CNAME(target.clone())));
+    assert_eq!(names.len(), 4, "regional, two zonal, private: {names:?}");
 
+    let modelled = build(&state(), BindMode::Modelled);
     assert_eq!(
-        zones.answer(&lower(&regional), RecordType::AAAA),
-        Answer::Records(vec![])
+        addresses_of(&modelled, &regional),
+        Some(vec![
+            Ipv4Addr::new(10, 1, 1, 37),
+            Ipv4Addr::new(10, 1, 2, 41)
+        ])
     );
-    assert_eq!(
-        zones.answer(&lower(PRIVATE_NAME), RecordType::TXT),
-        Answer::Records(vec![])
-    );
-    assert_eq!(
-        zones.answer(
-            &lower(&format!(
-                "vpce-0bbbbbbbbbbbbbbbb.{}.us-east-1.vpce.amazonaws.com",
-                fixtures::SERVICE_ID
-            )),
-            RecordType::A
-        ),
-        Answer::NxDomain
-    );
-    assert_eq!(
-        zones.answer(&lower("example.org."), RecordType::A),
-        Answer::Refused
-    );
-
-    zones.replace(build(&state(), BindMode::Modelled));
-    assert_eq!(
-        a_records(&zones.answer(&lower(&regional), RecordType::A)),
-        [Ipv4Addr::new(10, 1, 1, 37), Ipv4Addr::new(10, 1, 2, 41)]
-    );
-    zones.replace(build(&ConsumerState::default(), BindMode::Modelled));
-    assert_eq!(
-        zones.answer(&lower(&regional), RecordType::A),
-        Answer::NxDomain
-    );
+    assert!(build(&ConsumerState::default(), BindMode::Modelled).is_empty());
 }
 
 #[test]
@@ -142,10 +110,11 @@ fn lower_endpoint_id_keeps_a_shared_private_name() {
     );
     other.vpc_id = "vpc-0b0b0b0b0b0b0b0b0".into();
     s.endpoints.insert(0, other);
-    let zones = Zones::default();
-    zones.replace(build(&s, BindMode::Loopback));
     assert_eq!(
-        a_records(&zones.answer(&lower(PRIVATE_NAME), RecordType::A)),
-        [Ipv4Addr::new(127, 1, 0, 1), Ipv4Addr::new(127, 1, 0, 2)]
+        addresses_of(&build(&s, BindMode::Loopback), PRIVATE_NAME),
+        Some(vec![
+            Ipv4Addr::new(127, 1, 0, 1),
+            Ipv4Addr::new(127, 1, 0, 2)
+        ])
     );
 }
