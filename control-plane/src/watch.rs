@@ -67,6 +67,7 @@ fn provider(st: &State, agent: &AgentInfo) -> pb::ProviderState {
                     availability_zone: n.az.clone(),
                     subnet_id: n.subnet_id.clone(),
                     private_ipv4_address: n.ip.to_string(),
+                    bind_address: n.bind.map(|b| b.to_string()).unwrap_or_default(),
                 })
                 .collect(),
             cross_zone_enabled: l.cross_zone(),

@@ -30,6 +30,9 @@ pub struct Route {
     pub idle_timeout: Duration,
     /// The target group's `proxy_protocol_v2.enabled`: the target gets a PROXY v2 header first.
     pub proxy_protocol_v2: bool,
+    /// The bind address of the load balancer node in the zone the flow entered: where its
+    /// connection to the target comes from, as a target on AWS sees the NLB node's IP.
+    pub node_source: Option<std::net::Ipv4Addr>,
 }
 
 impl Route {
@@ -274,7 +277,17 @@ pub fn admit(
             s => Duration::from_secs(s.into()),
         },
         proxy_protocol_v2: attributes.proxy_protocol_v2,
+        node_source: node_source(lb, &eni.availability_zone),
     })
+}
+
+/// The bind address of `lb`'s node in `zone` (the first node's when it has none there).
+fn node_source(lb: &plemu_proto::pb::LoadBalancerSpec, zone: &str) -> Option<std::net::Ipv4Addr> {
+    lb.nodes
+        .iter()
+        .find(|n| n.availability_zone == zone)
+        .or_else(|| lb.nodes.first())
+        .and_then(|n| n.bind_address.parse().ok())
 }
 
 #[cfg(test)]

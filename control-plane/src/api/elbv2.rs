@@ -70,7 +70,8 @@ pub(super) async fn create_load_balancer(
                         format!("A load balancer cannot be attached to multiple subnets in the same Availability Zone ({})", subnet.az),
                     ));
                 }
-                nodes.push(LbNode { subnet_id: subnet.id.clone(), az: subnet.az.clone(), ip: allocate_ip(res, subnet)? });
+                let bind = super::endpoint::allocate_node_bind(res, s.eni_bind_net, &nodes)?;
+                nodes.push(LbNode { subnet_id: subnet.id.clone(), az: subnet.az.clone(), ip: allocate_ip(res, subnet)?, bind: Some(bind) });
             }
             let vpc_id = vpc_id.expect("at least one subnet");
             for g in &req.security_groups {

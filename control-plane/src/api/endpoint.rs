@@ -198,18 +198,46 @@ fn private_dns(
     Ok(true)
 }
 
-/// The first free address of `net` (network address skipped) not bound by any ENI.
+/// The first free address of `net` (network address skipped) for a new ENI, beside
+/// `also_taken` (the endpoint's other new ENIs).
 fn allocate_bind(
     res: &Resources,
     net: ipnet::Ipv4Net,
     also_taken: &[Eni],
 ) -> Result<Ipv4Addr, ApiError> {
+    first_free_bind(res, net, |ip| also_taken.iter().any(|n| n.bind == *ip))
+}
+
+/// The first free address of `net` for a new load balancer node, beside `also_taken` (the load
+/// balancer's other new nodes).
+pub(super) fn allocate_node_bind(
+    res: &Resources,
+    net: ipnet::Ipv4Net,
+    also_taken: &[crate::model::LbNode],
+) -> Result<Ipv4Addr, ApiError> {
+    first_free_bind(res, net, |ip| {
+        also_taken.iter().any(|n| n.bind == Some(*ip))
+    })
+}
+
+/// The first address of `net` (network address skipped) that no ENI or load balancer node
+/// binds, nor `also_taken` says is taken.
+fn first_free_bind(
+    res: &Resources,
+    net: ipnet::Ipv4Net,
+    also_taken: impl Fn(&Ipv4Addr) -> bool,
+) -> Result<Ipv4Addr, ApiError> {
     let taken = |ip: &Ipv4Addr| {
         res.endpoints
             .values()
             .flat_map(|e| &e.enis)
-            .chain(also_taken)
             .any(|n| n.bind == *ip)
+            || res
+                .load_balancers
+                .values()
+                .flat_map(|l| &l.nodes)
+                .any(|n| n.bind == Some(*ip))
+            || also_taken(ip)
     };
     net.hosts()
         .find(|ip| *ip != net.network() && !taken(ip))

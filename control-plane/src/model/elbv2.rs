@@ -70,6 +70,11 @@ pub(crate) struct LbNode {
     pub subnet_id: String,
     pub az: String,
     pub ip: Ipv4Addr,
+    /// Where the node's connections to targets come from in all-in-one mode (a loopback
+    /// address of the data directory's block, like an ENI's); `None` for nodes stored before
+    /// nodes had one.
+    #[serde(default)]
+    pub bind: Option<Ipv4Addr>,
 }
 
 /// A TCP target group.

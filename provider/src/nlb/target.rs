@@ -123,11 +123,31 @@ impl Dialer {
         port: u16,
         timeout: Duration,
     ) -> Result<TcpStream, DialError> {
+        self.dial_from(id, port, timeout, None).await
+    }
+
+    /// As [`Dialer::dial`], from the load balancer node's address `node` when the target is on
+    /// loopback (in `plemu up` each node has a loopback address of its own, so the target sees
+    /// the node as on AWS; a loopback source cannot reach any other address, so elsewhere the
+    /// kernel picks the source, the agent's own address).
+    ///
+    /// # Errors
+    /// The [`DialError`] that says why the target could not be reached.
+    pub async fn dial_from(
+        &self,
+        id: &str,
+        port: u16,
+        timeout: Duration,
+        node: Option<Ipv4Addr>,
+    ) -> Result<TcpStream, DialError> {
         let attempt = async {
             let addr = self.resolve(id, port).await?;
-            TcpStream::connect(addr)
-                .await
-                .map_err(|source| DialError::Connect { addr, source })
+            connect(
+                addr,
+                node.filter(|_| addr.ip().is_loopback() && addr.is_ipv4()),
+            )
+            .await
+            .map_err(|source| DialError::Connect { addr, source })
         };
         match tokio::time::timeout(timeout, attempt).await {
             Ok(r) => r,
@@ -137,6 +157,16 @@ impl Dialer {
             }),
         }
     }
+}
+
+/// Connects to `addr`, from `source` (any port) when given.
+async fn connect(addr: SocketAddr, source: Option<Ipv4Addr>) -> std::io::Result<TcpStream> {
+    let Some(source) = source else {
+        return TcpStream::connect(addr).await;
+    };
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(source.into(), 0))?;
+    socket.connect(addr).await
 }
 
 impl std::fmt::Debug for Dialer {
@@ -179,6 +209,26 @@ mod tests {
             dialer.resolve("127.0.0.1", port).await.unwrap(),
             listener.local_addr().unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn a_loopback_target_sees_the_node_address() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let node = Ipv4Addr::new(127, 0, 0, 77);
+        let dialer = Dialer::without_dns();
+        let _s = dialer
+            .dial_from("127.0.0.1", port, DIAL_TIMEOUT, Some(node))
+            .await
+            .unwrap();
+        let (_, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer.ip(), IpAddr::V4(node));
+        let _s = dialer
+            .dial_from("127.0.0.1", port, DIAL_TIMEOUT, None)
+            .await
+            .unwrap();
+        let (_, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer.ip(), IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
 
     #[tokio::test]

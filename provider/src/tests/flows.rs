@@ -108,3 +108,38 @@ async fn a_refusing_target_makes_the_flow_unavailable() {
 
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_target_sees_the_load_balancer_node_of_the_flows_zone() {
+    // A target that answers each connection with the address it came from.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut s, peer)) = listener.accept().await {
+            use tokio::io::AsyncWriteExt;
+            let _ = s.write_all(peer.ip().to_string().as_bytes()).await;
+            let _ = s.shutdown().await;
+        }
+    });
+    let h = Harness::start().await;
+    let mut state = fixture::provider_state(&[("127.0.0.1", port)], "available");
+    state.load_balancers[0].nodes = vec![
+        plemu_proto::pb::LoadBalancerNode {
+            availability_zone: "us-east-1b".into(),
+            bind_address: "127.0.0.78".into(),
+            ..Default::default()
+        },
+        plemu_proto::pb::LoadBalancerNode {
+            availability_zone: fixture::AZ.into(),
+            bind_address: "127.0.0.77".into(),
+            ..Default::default()
+        },
+    ];
+    h.cp.set_provider_state(state);
+    h.wait_applied(1).await;
+
+    let (_, _tx, mut inbound) = h.open_flow(fixture::open_flow()).await.unwrap();
+    // Not the agent's own 127.0.0.1: the node in the zone of the flow's ENI.
+    assert_eq!(read_to_half_close(&mut inbound).await, b"127.0.0.77");
+    h.stop().await;
+}

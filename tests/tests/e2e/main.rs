@@ -11,4 +11,5 @@ mod restart;
 mod roles;
 mod side_by_side;
 mod support;
+mod target_view;
 mod teardown;

@@ -195,13 +195,14 @@ async fn acceptance_watch_and_service_deletion() {
     assert_eq!(spec.ports, vec![6379]);
     assert_eq!(spec.credential.len(), 32);
     assert_eq!(spec.network_interfaces[0].private_ip_address, "10.1.1.4");
-    assert_eq!(spec.network_interfaces[0].bind_address, "127.1.0.1");
+    // The first free address of the block after the load balancer's two nodes' (.1 and .2).
+    assert_eq!(spec.network_interfaces[0].bind_address, "127.1.0.3");
     assert_eq!(spec.network_interfaces[0].subnet_cidr, "10.1.1.0/24");
     assert_eq!(spec.provider_tunnel_address, "");
     assert_eq!(spec.dns_names[1].kind(), pb::DnsNameKind::Zonal);
 
     // A provider agent connecting shows up as the tunnel address.
-    let _provider = self::watch(
+    let mut provider_watch = self::watch(
         &s,
         pb::AgentRole::Provider,
         "provider-0",
@@ -209,6 +210,16 @@ async fn acceptance_watch_and_service_deletion() {
         &[&p.vpc],
     )
     .await;
+    // Each load balancer node has a bind address of its own, where its connections to
+    // targets come from in `plemu up`.
+    let nodes = &next(&mut provider_watch)
+        .await
+        .provider
+        .unwrap()
+        .load_balancers[0]
+        .nodes;
+    let binds: Vec<&str> = nodes.iter().map(|n| n.bind_address.as_str()).collect();
+    assert_eq!(binds, ["127.1.0.1", "127.1.0.2"]);
     loop {
         let st = next(&mut watch).await.consumer.unwrap();
         if st.endpoints[0].provider_tunnel_address == "127.0.0.1:7000" {
