@@ -169,7 +169,12 @@ impl Agent {
             }
         });
         let snapshot = Snapshot::from_state(&consumer);
-        let wanted = listener::wanted(&snapshot, self.settings.bind, &self.settings.eni_ids);
+        let wanted = listener::wanted(
+            &snapshot,
+            self.settings.bind,
+            &self.settings.eni_ids,
+            self.settings.client_address,
+        );
         let providers: HashSet<String> = consumer
             .endpoints
             .iter()

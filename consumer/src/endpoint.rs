@@ -5,3 +5,4 @@ pub(crate) mod listener;
 pub(crate) mod proxy;
 pub(crate) mod refusal_log;
 pub(crate) mod report;
+pub(crate) mod syn_drop;

@@ -11,9 +11,10 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use super::proxy::{self, FlowContext, Listen};
-use crate::BindMode;
+use super::syn_drop;
 use crate::dns::zones::eni_address;
 use crate::table::Snapshot;
+use crate::{BindMode, ClientAddress};
 
 /// Pause after a failed `accept` (e.g. out of file descriptors) before the next one.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
@@ -34,6 +35,19 @@ pub(crate) struct ListenerSpec {
     pub key: ListenerKey,
     /// The endpoint that owns the ENI.
     pub vpce: String,
+    /// Its security groups admit no client: connection attempts are dropped unanswered.
+    pub drop_syns: bool,
+}
+
+/// A listener that is running.
+#[derive(Debug)]
+struct Running {
+    /// Cancelled to stop it and its flows.
+    token: CancellationToken,
+    /// Shared with its accept loop, to change its filter.
+    listener: Arc<TcpListener>,
+    /// Whether it drops connection attempts now.
+    drop_syns: bool,
 }
 
 /// The running listeners of the agent.
@@ -45,8 +59,8 @@ pub(crate) struct Listeners {
     parent: CancellationToken,
     /// Accept loops and flows.
     tracker: TaskTracker,
-    /// Running listeners and their tokens.
-    running: HashMap<ListenerKey, CancellationToken>,
+    /// Running listeners.
+    running: HashMap<ListenerKey, Running>,
     /// Wanted listeners that could not bind, with the reason, until one binds.
     failed: BTreeMap<ListenerKey, (String, String)>,
 }
@@ -64,8 +78,15 @@ pub(crate) struct Failure {
 
 /// The listeners `snapshot` asks for: every service port on every ENI of every
 /// endpoint (only those in `eni_ids` unless it is empty), at the address `bind`
-/// selects. ENIs without a usable address and invalid ports are logged and left out.
-pub(crate) fn wanted(snapshot: &Snapshot, bind: BindMode, eni_ids: &[String]) -> Vec<ListenerSpec> {
+/// selects. ENIs without a usable address and invalid ports are logged and left out. A
+/// listener whose security groups refuse every client (see
+/// [`proxy::groups_refuse_everyone`]) drops connection attempts.
+pub(crate) fn wanted(
+    snapshot: &Snapshot,
+    bind: BindMode,
+    eni_ids: &[String],
+    client_address: ClientAddress,
+) -> Vec<ListenerSpec> {
     let mut out = Vec::new();
     for endpoint in snapshot.endpoints.values() {
         let served = endpoint
@@ -81,13 +102,25 @@ pub(crate) fn wanted(snapshot: &Snapshot, bind: BindMode, eni_ids: &[String]) ->
             };
             for &port in &endpoint.ports {
                 match u16::try_from(port) {
-                    Ok(port) if port != 0 => out.push(ListenerSpec {
-                        key: ListenerKey {
+                    Ok(port) if port != 0 => {
+                        let listen = Listen {
+                            vpce: endpoint.vpc_endpoint_id.clone(),
                             eni_id: eni.network_interface_id.clone(),
-                            addr: SocketAddrV4::new(ip, port),
-                        },
-                        vpce: endpoint.vpc_endpoint_id.clone(),
-                    }),
+                            port,
+                        };
+                        out.push(ListenerSpec {
+                            key: ListenerKey {
+                                eni_id: eni.network_interface_id.clone(),
+                                addr: SocketAddrV4::new(ip, port),
+                            },
+                            vpce: endpoint.vpc_endpoint_id.clone(),
+                            drop_syns: proxy::groups_refuse_everyone(
+                                snapshot,
+                                &listen,
+                                client_address,
+                            ),
+                        });
+                    }
                     _ => error!(vpce = %endpoint.vpc_endpoint_id, port, "invalid listener port"),
                 }
             }
@@ -118,16 +151,19 @@ impl Listeners {
         let keep: HashMap<&ListenerKey, &ListenerSpec> =
             wanted.iter().map(|s| (&s.key, s)).collect();
         self.failed.retain(|key, _| keep.contains_key(key));
-        self.running.retain(|key, token| {
+        self.running.retain(|key, running| {
             let stay = keep.contains_key(key);
             if !stay {
                 info!(eni = %key.eni_id, addr = %key.addr, "stopping endpoint listener");
-                token.cancel();
+                running.token.cancel();
             }
             stay
         });
         for spec in wanted {
-            if self.running.contains_key(&spec.key) {
+            if let Some(running) = self.running.get_mut(&spec.key) {
+                if running.drop_syns != spec.drop_syns {
+                    running.drop_syns = set_drop(&running.listener, spec);
+                }
                 continue;
             }
             match bind(spec.key.addr) {
@@ -135,8 +171,17 @@ impl Listeners {
                     if self.failed.remove(&spec.key).is_some() {
                         info!(vpce = %spec.vpce, addr = %spec.key.addr, "endpoint listener bound at last");
                     }
+                    let listener = Arc::new(listener);
+                    let drop_syns = spec.drop_syns && set_drop(&listener, spec);
                     let token = self.parent.child_token();
-                    self.running.insert(spec.key.clone(), token.clone());
+                    self.running.insert(
+                        spec.key.clone(),
+                        Running {
+                            token: token.clone(),
+                            listener: Arc::clone(&listener),
+                            drop_syns,
+                        },
+                    );
                     let listen = Listen {
                         vpce: spec.vpce.clone(),
                         eni_id: spec.key.eni_id.clone(),
@@ -188,8 +233,8 @@ impl Listeners {
 
     /// Stops every listener (resetting their flows) and waits up to `grace` for them.
     pub async fn shutdown(mut self, grace: Duration) {
-        for (_, token) in self.running.drain() {
-            token.cancel();
+        for (_, running) in self.running.drain() {
+            running.token.cancel();
         }
         self.tracker.close();
         if tokio::time::timeout(grace, self.tracker.wait())
@@ -204,6 +249,24 @@ impl Listeners {
     }
 }
 
+/// Makes `listener` drop connection attempts or answer them, as `spec` asks; returns whether it
+/// drops them now (a filter the kernel refuses is logged, and the listener keeps answering:
+/// its flows are then reset by the security-group check instead).
+fn set_drop(listener: &TcpListener, spec: &ListenerSpec) -> bool {
+    match syn_drop::set(listener, spec.drop_syns) {
+        Ok(()) => {
+            info!(vpce = %spec.vpce, addr = %spec.key.addr, dropping = spec.drop_syns,
+                "endpoint security groups {} every client",
+                if spec.drop_syns { "now admit no" } else { "admit some" });
+            spec.drop_syns
+        }
+        Err(e) => {
+            warn!(vpce = %spec.vpce, addr = %spec.key.addr, error = %e, "cannot change the listener's packet filter");
+            !spec.drop_syns
+        }
+    }
+}
+
 /// Binds `addr` now (no await, so reconciliation stays synchronous).
 fn bind(addr: SocketAddrV4) -> std::io::Result<TcpListener> {
     let listener = std::net::TcpListener::bind(addr)?;
@@ -213,7 +276,7 @@ fn bind(addr: SocketAddrV4) -> std::io::Result<TcpListener> {
 
 /// Accepts connections until `token` is cancelled; each flow runs under the same token.
 async fn accept_loop(
-    listener: TcpListener,
+    listener: Arc<TcpListener>,
     listen: Listen,
     ctx: Arc<FlowContext>,
     tracker: TaskTracker,

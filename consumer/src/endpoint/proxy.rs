@@ -130,6 +130,28 @@ impl Refusal {
     }
 }
 
+/// Whether the endpoint's security groups refuse every connection to `listen`, whoever makes
+/// it: true only where a client's modelled address does not depend on its real one (a local
+/// client stands as a host of the ENI's subnet) and the groups do not admit that address. Such
+/// a listener drops connection attempts silently, as AWS drops the packets.
+pub(crate) fn groups_refuse_everyone(
+    snapshot: &Snapshot,
+    listen: &Listen,
+    client_address: ClientAddress,
+) -> bool {
+    if !matches!(
+        client_address,
+        ClientAddress::SubnetHost | ClientAddress::Fixed(_)
+    ) {
+        return false;
+    }
+    let anyone = SocketAddr::from(([127, 0, 0, 1], 0));
+    matches!(
+        admit(snapshot, listen, anyone, client_address),
+        Err(Refusal::SecurityGroups { .. })
+    )
+}
+
 /// Decides whether a connection from `peer` to `listen` may be tunnelled,
 /// on the snapshot as it is now.
 pub(crate) fn admit(

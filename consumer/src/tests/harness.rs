@@ -125,6 +125,25 @@ impl Running {
         }
     }
 
+    /// Expects connection attempts to go unanswered, as packets a security group drops: not
+    /// refused, not reset; `connect` just does not complete (once the listener is up).
+    pub(super) async fn assert_dropped(&self) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let attempt = TcpStream::connect(self.eni);
+            match tokio::time::timeout(Duration::from_millis(500), attempt).await {
+                Err(_) => return,
+                Ok(Err(e))
+                    if e.kind() == ErrorKind::ConnectionRefused
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                Ok(other) => panic!("expected an unanswered attempt, got {other:?}"),
+            }
+        }
+    }
+
     /// Connects once the listener is up (bounded).
     pub(super) async fn connect(&self) -> TcpStream {
         let deadline = tokio::time::Instant::now() + PATIENCE;

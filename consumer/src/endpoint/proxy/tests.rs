@@ -218,7 +218,7 @@ fn listeners_wanted_per_eni_and_port() {
         security_groups: Vec::new(),
     };
     let addrs = |state: &ConsumerState, bind| -> Vec<String> {
-        wanted(&Snapshot::from_state(state), bind, &[])
+        wanted(&Snapshot::from_state(state), bind, &[], ClientAddress::Peer)
             .into_iter()
             .map(|s| format!("{} {}", s.key.eni_id, s.key.addr))
             .collect()
@@ -238,6 +238,7 @@ fn listeners_wanted_per_eni_and_port() {
         &Snapshot::from_state(&state),
         BindMode::Mapped(map),
         &["eni-0000000000000000b".to_string()],
+        ClientAddress::Peer,
     )
     .into_iter()
     .map(|s| format!("{} {}", s.key.eni_id, s.key.addr))
@@ -251,4 +252,68 @@ fn listeners_wanted_per_eni_and_port() {
     );
     state.endpoints.clear();
     assert!(addrs(&state, BindMode::Loopback).is_empty());
+}
+
+#[test]
+fn listeners_drop_attempts_only_where_no_client_could_be_admitted() {
+    use crate::BindMode;
+    use crate::endpoint::listener::wanted;
+    let state = |endpoint_state: &str, cidr: &str| ConsumerState {
+        endpoints: vec![fixtures::endpoint(
+            "vpce-0aaaaaaaaaaaaaaaa",
+            endpoint_state,
+            "127.0.0.1:1",
+            &[6379],
+            vec![fixtures::eni(
+                "eni-0000000000000000a",
+                "us-east-1a",
+                "10.1.1.0/24",
+                "10.1.1.37",
+                "127.1.0.1",
+            )],
+        )],
+        security_groups: vec![fixtures::endpoint_group(cidr, 6379)],
+    };
+    let drops = |state: &ConsumerState, client| -> Vec<bool> {
+        wanted(
+            &Snapshot::from_state(state),
+            BindMode::Loopback,
+            &[],
+            client,
+        )
+        .into_iter()
+        .map(|s| s.drop_syns)
+        .collect()
+    };
+    let fixed = ClientAddress::Fixed(Ipv4Addr::new(10, 1, 1, 9));
+    // A local client stands as 10.1.1.254 (or the fixed address): one verdict for everyone.
+    assert_eq!(
+        drops(
+            &state("available", "10.1.0.0/16"),
+            ClientAddress::SubnetHost
+        ),
+        [false]
+    );
+    assert_eq!(
+        drops(
+            &state("available", "10.2.0.0/16"),
+            ClientAddress::SubnetHost
+        ),
+        [true]
+    );
+    assert_eq!(drops(&state("available", "10.1.1.9/32"), fixed), [false]);
+    assert_eq!(drops(&state("available", "10.1.1.254/32"), fixed), [true]);
+    // Where the verdict depends on the real peer, each connection is judged when it comes.
+    assert_eq!(
+        drops(&state("available", "10.2.0.0/16"), ClientAddress::Peer),
+        [false]
+    );
+    // Other refusals are not the groups': those clients are reset, not left waiting.
+    assert_eq!(
+        drops(
+            &state("pendingAcceptance", "10.2.0.0/16"),
+            ClientAddress::SubnetHost
+        ),
+        [false]
+    );
 }
