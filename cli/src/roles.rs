@@ -92,6 +92,10 @@ pub struct ProviderArgs {
     /// (Docker); a target registered by a modelled IP is dialled at its real one.
     #[arg(long, env = "PLEMU_ADDRESS_MAP")]
     pub address_map: Option<AddressMap>,
+    /// Reset TCP flows idle this long (e.g. 2s), whatever each listener's
+    /// `tcp.idle_timeout.seconds` says (350 s by default, 60 s at least on AWS): for tests.
+    #[arg(long, env = "PLEMU_TCP_IDLE_TIMEOUT", value_parser = parse_duration)]
+    pub tcp_idle_timeout: Option<std::time::Duration>,
 }
 
 /// Arguments of `plemu consumer`.
@@ -216,6 +220,7 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
         load_balancer_arns: args.load_balancer_arns,
         address_map: args.address_map,
         agent_token: args.agent_token,
+        idle_timeout: args.tcp_idle_timeout,
     };
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();

@@ -37,6 +37,11 @@ pub struct UpArgs {
     /// resolves public names. Default: the host's resolvers, from /etc/resolv.conf.
     #[arg(long, env = "PLEMU_DNS_UPSTREAM")]
     pub dns_upstream: Option<SocketAddr>,
+    /// Reset TCP flows idle this long (e.g. 2s), whatever each listener's
+    /// `tcp.idle_timeout.seconds` says (350 s by default, 60 s at least on AWS): for tests that
+    /// check how clients survive an NLB's idle timeout without waiting minutes.
+    #[arg(long, value_parser = parse_duration)]
+    pub tcp_idle_timeout: Option<Duration>,
     #[command(flatten)]
     pub docker: crate::docker::DockerArgs,
 }
@@ -89,6 +94,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         load_balancer_arns: Vec::new(),
         address_map: None,
         agent_token: agent_token.clone(),
+        idle_timeout: args.tcp_idle_timeout,
     };
     let t = token.child_token();
     tasks.spawn(async move {

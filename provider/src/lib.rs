@@ -71,6 +71,9 @@ pub struct Config {
     /// The token the control plane gave this agent; `None` only against a control plane that
     /// asks for none (tests).
     pub agent_token: Option<plemu_proto::agent_token::AgentToken>,
+    /// Resets flows idle this long, whatever their listener's `tcp.idle_timeout.seconds` says
+    /// (AWS allows 60 s at least; tests want seconds). `None`: as the listener says.
+    pub idle_timeout: Option<std::time::Duration>,
 }
 
 /// Runs until `shutdown` is cancelled: keeps a Watch stream to the control plane (reconnecting with backoff
@@ -141,7 +144,8 @@ pub async fn run(
     );
 
     let service = TunnelService::new(routes, health, dialer, tracker.clone(), token.clone())
-        .with_flows(flows);
+        .with_flows(flows)
+        .with_idle_timeout(config.idle_timeout);
     let served = service.serve(tunnel_listener).await;
     token.cancel();
     tracker.close();

@@ -18,11 +18,12 @@ use tokio_util::task::TaskTracker;
 use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
-use crate::admission::{Admission, admit};
+use crate::admission::{Admission, Rejection, admit};
 use crate::error::Error;
 use crate::health::table::HealthTable;
+use crate::nlb::dropped;
 use crate::nlb::flows::FlowTable;
-use crate::nlb::idle::{Activity, Tracked};
+use crate::nlb::idle::{Activity, DEFAULT_IDLE_TIMEOUT, Tracked};
 use crate::nlb::target::{DIAL_TIMEOUT, Dialer};
 use crate::proxy_protocol;
 use crate::routes::Routes;
@@ -59,6 +60,8 @@ pub struct TunnelService {
     shutdown: CancellationToken,
     /// One permit per running flow, [`MAX_FLOWS`] in all.
     permits: Arc<Semaphore>,
+    /// Replaces every listener's `tcp.idle_timeout.seconds` (`--tcp-idle-timeout`, for tests).
+    idle_timeout: Option<std::time::Duration>,
 }
 
 // === impl TunnelService ===
@@ -81,6 +84,17 @@ impl TunnelService {
             tracker,
             shutdown,
             permits: Arc::new(Semaphore::new(MAX_FLOWS)),
+            idle_timeout: None,
+        }
+    }
+
+    /// The same service, resetting flows idle for `idle_timeout` whatever their listener's
+    /// `tcp.idle_timeout.seconds` says (`None`: as the listener says).
+    #[must_use]
+    pub fn with_idle_timeout(self, idle_timeout: Option<std::time::Duration>) -> Self {
+        Self {
+            idle_timeout,
+            ..self
         }
     }
 
@@ -174,6 +188,11 @@ impl TunnelService {
     ) {
         let route = match admit(&self.routes.snapshot(), &self.health, &open, rand::random()) {
             Admission::Allowed(route) => route,
+            Admission::Rejected(rejection @ Rejection::SecurityGroups { .. }) => {
+                tracing::debug!(reason = %rejection.to_status().message(), "flow dropped");
+                let forget_after = self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT);
+                return dropped::hold(inbound, tx, self.shutdown.clone(), forget_after).await;
+            }
             Admission::Rejected(rejection) => {
                 let status = rejection.to_status();
                 tracing::debug!(code = ?status.code(), reason = status.message(), "flow refused");
@@ -188,7 +207,7 @@ impl TunnelService {
         }
         let dialled = tokio::select! {
             _ = self.shutdown.cancelled() => return,
-            r = self.dialer.dial(&route.target_id, route.target_port, DIAL_TIMEOUT) => r,
+            r = self.dialer.dial_from(&route.target_id, route.target_port, DIAL_TIMEOUT, route.node_source) => r,
         };
         let mut socket = match dialled {
             Ok(socket) => socket,
@@ -227,6 +246,7 @@ impl TunnelService {
         }
         tracing::debug!(load_balancer = %route.load_balancer_arn, "flow opened");
         let started = Instant::now();
+        let idle_timeout = self.idle_timeout.unwrap_or(route.idle_timeout);
         let membership = self.flows.enter(&route.key());
         let activity = Activity::new();
         let shutdown = self.shutdown.clone();
@@ -235,7 +255,7 @@ impl TunnelService {
             tokio::select! {
                 _ = shutdown.cancelled() => "provider agent shutting down".to_string(),
                 reason = membership.terminated() => reason,
-                reason = idle.timed_out(route.idle_timeout) => reason,
+                reason = idle.timed_out(idle_timeout) => reason,
             }
         };
         // On shutdown, idle timeout, or a terminated target the target gets an RST and the
