@@ -16,7 +16,8 @@ use super::{fingerprint, tags, visible_vpc};
 use crate::error::ApiError;
 use crate::filter::{self, Filterable};
 use crate::model::{
-    Endpoint, EndpointState, Eni, Owner, PrivateDnsState, Resources, Service, Tag, now_iso,
+    Endpoint, EndpointEvent, EndpointState, Eni, Owner, PrivateDnsState, Resources, Service, Tag,
+    now_iso,
 };
 use crate::state::{Shared, State};
 use crate::validate;
@@ -58,7 +59,13 @@ pub(super) async fn create_endpoint(
     let print = fingerprint(&req);
     let (endpoint, fresh) = s
         .mutate(|res| {
-            if let Some(existing) = by_token(res.endpoints.values(), caller, &req.client_token, &print, |e| (&e.owner, &e.client_token))? {
+            if let Some(existing) = by_token(
+                res.endpoints.values(),
+                caller,
+                &req.client_token,
+                &print,
+                |e| (&e.owner, &e.client_token),
+            )? {
                 return Ok((existing.clone(), false));
             }
             let vpc = visible_vpc(res, caller, &req.vpc_id)?.clone();
@@ -68,33 +75,29 @@ pub(super) async fn create_endpoint(
                 .find(|v| v.name == req.service_name && visible_service(v, caller))
                 .ok_or_else(|| not_a_service(&req.service_name))?
                 .clone();
-            let private_dns_enabled = private_dns(res, &req, &vpc, &svc)?;
+            let private_dns_enabled = private_dns(res, req.private_dns_enabled, &vpc, &svc, None)?;
+            let policy_document = policy_document(&req.policy_document)?;
             let mut enis: Vec<Eni> = Vec::new();
             for id in &req.subnet_ids {
-                validate::ec2_id::<SubnetId>(id, "InvalidSubnetID.Malformed")?;
-                let subnet = visible_subnet(res, caller, id)
-                    .ok()
-                    .filter(|n| n.vpc_id == vpc.id)
-                    .ok_or_else(|| ApiError::not_found("InvalidSubnetID.NotFound", format!("The subnet ID '{id}' does not exist in VPC '{}'", vpc.id)))?;
-                if enis.iter().any(|n| n.az == subnet.az) {
-                    return Err(ApiError::invalid("DuplicateSubnetsInSameZone", format!("Found another subnet in the same availability zone as {id}: only one subnet per zone")));
-                }
-                if !svc.azs.contains(&subnet.az) {
-                    return Err(ApiError::invalid(
-                        "InvalidParameter",
-                        format!("The VPC endpoint service {} does not support the availability zone of the subnet: {id}.", svc.name),
-                    ));
-                }
-                let bind = allocate_bind(res, s.eni_bind_net, &enis)?;
-                enis.push(Eni { id: NetworkInterfaceId::generate().to_string(), subnet_id: id.clone(), az: subnet.az.clone(), ip: allocate_ip(res, subnet)?, bind });
+                let eni = new_eni(res, s.eni_bind_net, caller, &vpc, &svc, id, &enis)?;
+                enis.push(eni);
             }
             let security_group_ids = if req.security_group_ids.is_empty() {
-                let default = res.security_groups.values().find(|g| g.vpc_id == vpc.id && g.name == "default");
+                let default = res
+                    .security_groups
+                    .values()
+                    .find(|g| g.vpc_id == vpc.id && g.name == "default");
                 default.map(|g| g.id.clone()).into_iter().collect()
             } else {
                 for g in &req.security_group_ids {
                     if !visible_group(res, caller, g).is_ok_and(|g| g.vpc_id == vpc.id) {
-                        return Err(ApiError::not_found("InvalidGroup.NotFound", format!("The security group '{g}' does not exist in VPC '{}'", vpc.id)));
+                        return Err(ApiError::not_found(
+                            "InvalidGroup.NotFound",
+                            format!(
+                                "The security group '{g}' does not exist in VPC '{}'",
+                                vpc.id
+                            ),
+                        ));
                     }
                 }
                 req.security_group_ids.clone()
@@ -106,15 +109,18 @@ pub(super) async fn create_endpoint(
                 service_id: svc.id.clone(),
                 service_name: svc.name.clone(),
                 state: EndpointState::initial(svc.acceptance_required),
+                state_since: crate::model::unix_millis(),
                 enis,
                 security_group_ids,
                 private_dns_enabled,
+                policy_document,
                 dns_suffix: random_lower_alnum(8),
                 private_zone_id: format!("Z{}", random_alnum(13).to_ascii_uppercase()),
                 credential: random_alnum(32),
                 created: now_iso(),
                 tags,
-                client_token: (!req.client_token.is_empty()).then(|| (req.client_token.clone(), print.clone())),
+                client_token: (!req.client_token.is_empty())
+                    .then(|| (req.client_token.clone(), print.clone())),
             };
             res.endpoints.insert(e.id.clone(), e.clone());
             Ok((e, true))
@@ -130,18 +136,93 @@ pub(super) async fn create_endpoint(
     })
 }
 
-/// Whether private DNS ends up enabled, with AWS's checks when it is.
-fn private_dns(
+/// A new network interface for the endpoint in `subnet_id`, beside `others`: the subnet must be
+/// in `vpc`, in a zone none of `others` is in, and in a zone of `svc`.
+///
+/// # Errors
+/// `InvalidSubnetID.Malformed`/`.NotFound`, `DuplicateSubnetsInSameZone`, `InvalidParameter`
+/// (a zone the service lacks), `InsufficientFreeAddressesInSubnet`.
+pub(super) fn new_eni(
     res: &Resources,
-    req: &pb::CreateVpcEndpointRequest,
+    bind_net: ipnet::Ipv4Net,
+    caller: &Caller,
     vpc: &crate::model::Vpc,
     svc: &Service,
+    id: &str,
+    others: &[Eni],
+) -> Result<Eni, ApiError> {
+    validate::ec2_id::<SubnetId>(id, "InvalidSubnetID.Malformed")?;
+    let subnet = visible_subnet(res, caller, id)
+        .ok()
+        .filter(|n| n.vpc_id == vpc.id)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "InvalidSubnetID.NotFound",
+                format!("The subnet ID '{id}' does not exist in VPC '{}'", vpc.id),
+            )
+        })?;
+    if others.iter().any(|n| n.az == subnet.az) {
+        return Err(ApiError::invalid(
+            "DuplicateSubnetsInSameZone",
+            format!(
+                "Found another subnet in the same availability zone as {id}: only one subnet per zone"
+            ),
+        ));
+    }
+    if !svc.azs.contains(&subnet.az) {
+        return Err(ApiError::invalid(
+            "InvalidParameter",
+            format!(
+                "The VPC endpoint service {} does not support the availability zone of the subnet: {id}.",
+                svc.name
+            ),
+        ));
+    }
+    let bind = allocate_bind(res, bind_net, others)?;
+    Ok(Eni {
+        id: NetworkInterfaceId::generate().to_string(),
+        subnet_id: id.to_string(),
+        az: subnet.az.clone(),
+        ip: allocate_ip(res, subnet)?,
+        bind,
+    })
+}
+
+/// A policy document as given, if it is one (`None`: the default full-access policy).
+///
+/// # Errors
+/// `InvalidPolicyDocument` unless it is a JSON object with a `Statement`.
+pub(super) fn policy_document(doc: &str) -> Result<Option<String>, ApiError> {
+    if doc.is_empty() {
+        return Ok(None);
+    }
+    let parsed: Result<serde_json::Value, _> = serde_json::from_str(doc);
+    match parsed {
+        Ok(serde_json::Value::Object(o)) if o.contains_key("Statement") => {
+            Ok(Some(doc.to_string()))
+        }
+        _ => Err(ApiError::invalid(
+            "InvalidPolicyDocument",
+            "The policy document (PolicyDocument) is not a JSON policy with a Statement",
+        )),
+    }
+}
+
+/// Whether private DNS ends up enabled for an endpoint in `vpc` to `svc` when `requested`,
+/// with AWS's checks when it is. `this` is the endpoint being modified, which cannot clash
+/// with itself.
+pub(super) fn private_dns(
+    res: &Resources,
+    requested: Option<bool>,
+    vpc: &crate::model::Vpc,
+    svc: &Service,
+    this: Option<&str>,
 ) -> Result<bool, ApiError> {
     let verified = svc
         .private_dns
         .as_ref()
         .filter(|d| d.state == PrivateDnsState::Verified);
-    let enabled = match (req.private_dns_enabled, &svc.private_dns) {
+    let enabled = match (requested, &svc.private_dns) {
         (Some(false), _) => return Ok(false),
         (None, _) => verified.is_some(),
         (Some(true), None) => {
@@ -178,7 +259,9 @@ fn private_dns(
     }
     let name = verified.map(|d| d.name.as_str()).unwrap_or_default();
     let clash = res.endpoints.values().any(|e| {
-        e.vpc_id == vpc.id
+        Some(e.id.as_str()) != this
+            && !e.state.is_gone()
+            && e.vpc_id == vpc.id
             && e.private_dns_enabled
             && res
                 .services
@@ -268,12 +351,12 @@ pub(super) async fn delete_endpoints(
     s.mutate(|res| {
         let mut unsuccessful = Vec::new();
         for id in &req.vpc_endpoint_ids {
-            if res
+            let found = res
                 .endpoints
-                .get(id)
-                .is_some_and(|e| e.owner.visible_to(caller))
-            {
-                res.endpoints.remove(id);
+                .get_mut(id)
+                .filter(|e| e.owner.visible_to(caller) && !e.state.is_gone());
+            if let Some(e) = found {
+                e.apply(EndpointEvent::Delete)?;
             } else {
                 let e = ApiError::not_found(
                     "InvalidVpcEndpoint.NotFound",
@@ -318,7 +401,10 @@ fn endpoint_to_pb(st: &State, e: &Endpoint) -> pb::VpcEndpoint {
             Some(_) => "failed".into(),
             None => e.state.as_str().into(),
         },
-        policy_document: DEFAULT_POLICY.into(),
+        policy_document: e
+            .policy_document
+            .clone()
+            .unwrap_or_else(|| DEFAULT_POLICY.into()),
         route_table_ids: Vec::new(),
         subnet_ids: e.enis.iter().map(|n| n.subnet_id.clone()).collect(),
         groups: e
