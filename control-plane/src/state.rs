@@ -120,7 +120,8 @@ impl Shared {
             })?,
         };
         let store = Store::open(&dir.join(FILE_NAME))?;
-        let res = Resources::load(store.load()?)?;
+        let mut res = Resources::load(store.load()?)?;
+        lifecycle::date_undated(&mut res, unix_millis());
         let (version, _) = watch::channel(1);
         let shared = Self(Arc::new(Inner {
             config,

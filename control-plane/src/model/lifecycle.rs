@@ -210,6 +210,18 @@ pub(crate) struct Timings {
     pub acceptance_expiry: Duration,
 }
 
+/// Dates the records stored before states were timed (`state_since` 0) at `now`, so that their
+/// timed states count from the upgrade rather than from the epoch (a `pendingAcceptance`
+/// endpoint would otherwise expire at once).
+pub(crate) fn date_undated(res: &mut Resources, now: i64) {
+    for e in res.endpoints.values_mut().filter(|e| e.state_since == 0) {
+        e.state_since = now;
+    }
+    for v in res.services.values_mut().filter(|v| v.state_since == 0) {
+        v.state_since = now;
+    }
+}
+
 /// Whether `since` (ms) is at least `d` before `now` (ms).
 fn elapsed(since: i64, now: i64, d: Duration) -> bool {
     now.saturating_sub(since) >= i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
