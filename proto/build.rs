@@ -12,7 +12,7 @@ const API_FILES: [&str; 4] = [
 const INTERNAL_FILES: [&str; 2] = ["proto/plemu/v1/agent.proto", "proto/plemu/v1/tunnel.proto"];
 
 /// Fields whose AWS name or shape is not the field's: (field path, serde attribute).
-const AWS_SHAPES: [(&str, &str); 11] = [
+const AWS_SHAPES: [(&str, &str); 16] = [
     (
         ".plemu.v1.LoadBalancer.dns_name",
         r#"#[serde(rename = "DNSName")]"#,
@@ -24,6 +24,26 @@ const AWS_SHAPES: [(&str, &str); 11] = [
     // `return` is a keyword in Python and others: the field is `return_value`, AWS's name `Return`.
     (
         ".plemu.v1.AuthorizeSecurityGroupIngressResponse.return_value",
+        r#"#[serde(rename = "Return")]"#,
+    ),
+    (
+        ".plemu.v1.RevokeSecurityGroupIngressResponse.return_value",
+        r#"#[serde(rename = "Return")]"#,
+    ),
+    (
+        ".plemu.v1.AuthorizeSecurityGroupEgressResponse.return_value",
+        r#"#[serde(rename = "Return")]"#,
+    ),
+    (
+        ".plemu.v1.RevokeSecurityGroupEgressResponse.return_value",
+        r#"#[serde(rename = "Return")]"#,
+    ),
+    (
+        ".plemu.v1.ModifyVpcEndpointResponse.return_value",
+        r#"#[serde(rename = "Return")]"#,
+    ),
+    (
+        ".plemu.v1.ModifyVpcEndpointServiceConfigurationResponse.return_value",
         r#"#[serde(rename = "Return")]"#,
     ),
     (

@@ -25,6 +25,7 @@ macro_rules! call {
 
 mod ec2;
 mod elbv2;
+mod modify;
 mod page;
 mod security_group;
 mod shapes;

@@ -27,6 +27,15 @@ pub struct StoreArgs {
     /// How long a new endpoint stays `pending` (and a new load balancer `provisioning`), e.g. `1s`, `200ms`, `0`.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub provisioning_delay: Duration,
+    /// How long a deleted endpoint or endpoint service stays `deleting`/`Deleting`, e.g. `1s`, `0`.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub deletion_delay: Duration,
+    /// How long a deleted endpoint or endpoint service is still described (`deleted`/`Deleted`).
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub deleted_retention: Duration,
+    /// How long a connection request stays `pendingAcceptance` before it is `expired`.
+    #[arg(long, default_value = "168h", value_parser = parse_duration)]
+    pub acceptance_expiry: Duration,
 }
 
 impl StoreArgs {
@@ -39,6 +48,9 @@ impl StoreArgs {
             data_dir: self.data_dir.clone(),
             eni_bind_net: self.eni_bind_net,
             provisioning_delay: self.provisioning_delay,
+            deletion_delay: self.deletion_delay,
+            deleted_retention: self.deleted_retention,
+            acceptance_expiry: self.acceptance_expiry,
         })
         .await
         .with_context(|| format!("cannot open the store in {}", self.data_dir.display()))

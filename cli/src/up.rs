@@ -192,6 +192,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
         "" if n == 0 => Ok(Duration::ZERO),
         _ => Err(format!(
             "'{s}' is not a duration such as 0, 250ms, 2s or 1m"

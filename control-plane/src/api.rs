@@ -5,10 +5,14 @@ mod attributes;
 mod connection;
 mod elbv2;
 mod endpoint;
+mod endpoint_modify;
 mod health_check;
 mod lb_security_groups;
+mod listener_modify;
 mod security_group;
 mod service_detail;
+mod service_modify;
+mod sg_rules;
 mod tags;
 mod target_group;
 mod target_health;
@@ -16,6 +20,8 @@ mod teardown;
 mod vpc;
 mod vpce;
 
+#[cfg(test)]
+mod conformance;
 #[cfg(test)]
 pub(crate) mod testing;
 
@@ -101,6 +107,9 @@ service!(pb::ec2_server::Ec2, query_ec2 {
     delete_security_group(DeleteSecurityGroupRequest) -> DeleteSecurityGroupResponse => teardown::delete_security_group;
     delete_subnet(DeleteSubnetRequest) -> DeleteSubnetResponse => teardown::delete_subnet;
     delete_vpc(DeleteVpcRequest) -> DeleteVpcResponse => teardown::delete_vpc;
+    revoke_security_group_ingress(RevokeSecurityGroupIngressRequest) -> RevokeSecurityGroupIngressResponse => sg_rules::revoke_security_group_ingress;
+    authorize_security_group_egress(AuthorizeSecurityGroupEgressRequest) -> AuthorizeSecurityGroupEgressResponse => sg_rules::authorize_security_group_egress;
+    revoke_security_group_egress(RevokeSecurityGroupEgressRequest) -> RevokeSecurityGroupEgressResponse => sg_rules::revoke_security_group_egress;
     create_vpc_endpoint_service_configuration(CreateVpcEndpointServiceConfigurationRequest) -> CreateVpcEndpointServiceConfigurationResponse => vpce::create_service;
     describe_vpc_endpoint_service_configurations(DescribeVpcEndpointServiceConfigurationsRequest) -> DescribeVpcEndpointServiceConfigurationsResponse => vpce::describe_services;
     delete_vpc_endpoint_service_configurations(DeleteVpcEndpointServiceConfigurationsRequest) -> DeleteVpcEndpointServiceConfigurationsResponse => vpce::delete_services;
@@ -114,6 +123,8 @@ service!(pb::ec2_server::Ec2, query_ec2 {
     create_vpc_endpoint(CreateVpcEndpointRequest) -> CreateVpcEndpointResponse => endpoint::create_endpoint;
     describe_vpc_endpoints(DescribeVpcEndpointsRequest) -> DescribeVpcEndpointsResponse => endpoint::describe_endpoints;
     delete_vpc_endpoints(DeleteVpcEndpointsRequest) -> DeleteVpcEndpointsResponse => endpoint::delete_endpoints;
+    modify_vpc_endpoint(ModifyVpcEndpointRequest) -> ModifyVpcEndpointResponse => endpoint_modify::modify_endpoint;
+    modify_vpc_endpoint_service_configuration(ModifyVpcEndpointServiceConfigurationRequest) -> ModifyVpcEndpointServiceConfigurationResponse => service_modify::modify_service;
 });
 
 service!(pb::elbv2_server::Elbv2, query_elbv2 {
@@ -137,6 +148,7 @@ service!(pb::elbv2_server::Elbv2, query_elbv2 {
     delete_listener(DeleteListenerRequest) -> DeleteListenerResponse => teardown::delete_listener;
     delete_load_balancer(DeleteLoadBalancerRequest) -> DeleteLoadBalancerResponse => teardown::delete_load_balancer;
     delete_target_group(DeleteTargetGroupRequest) -> DeleteTargetGroupResponse => teardown::delete_target_group;
+    modify_listener(ModifyListenerRequest) -> ModifyListenerResponse => listener_modify::modify_listener;
 });
 
 /// A fingerprint of a create request's parameters, for client-token idempotency.

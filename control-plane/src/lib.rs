@@ -56,6 +56,15 @@ pub struct Config {
     /// How long an accepted endpoint stays `pending` (and a new NLB `provisioning`) before it
     /// becomes `available`/`active`. Default 1 s. Tests use 0.
     pub provisioning_delay: Duration,
+    /// How long a deleted endpoint or endpoint service stays `deleting` before it is
+    /// `deleted`. Default 1 s.
+    pub deletion_delay: Duration,
+    /// How long a `deleted` endpoint or service is still described before it is gone, as AWS
+    /// shows deleted resources for a while. Default 10 minutes.
+    pub deleted_retention: Duration,
+    /// How long a connection request waits in `pendingAcceptance` before it is `expired`.
+    /// Default 7 days.
+    pub acceptance_expiry: Duration,
 }
 
 impl Default for Config {
@@ -64,6 +73,9 @@ impl Default for Config {
             data_dir: PathBuf::from(".plemu"),
             eni_bind_net: None,
             provisioning_delay: Duration::from_secs(1),
+            deletion_delay: Duration::from_secs(1),
+            deleted_retention: Duration::from_secs(600),
+            acceptance_expiry: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

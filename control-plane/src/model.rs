@@ -3,6 +3,7 @@
 pub(crate) mod attributes;
 pub(crate) mod ec2;
 pub(crate) mod elbv2;
+pub(crate) mod lifecycle;
 pub(crate) mod vpce;
 
 use std::collections::BTreeMap;
@@ -13,9 +14,8 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use ec2::{RuleSource, SecurityGroup, SgRule, Subnet, Vpc};
 pub(crate) use elbv2::{HealthCheck, LbNode, LbState, Listener, LoadBalancer, Target, TargetGroup};
-pub(crate) use vpce::{
-    Endpoint, EndpointEvent, EndpointState, Eni, Permission, PrivateDns, PrivateDnsState, Service,
-};
+pub(crate) use lifecycle::{EndpointEvent, EndpointState, ServiceEvent, ServiceState};
+pub(crate) use vpce::{Endpoint, Eni, Permission, PrivateDns, PrivateDnsState, Service};
 
 /// A resource tag.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +83,13 @@ pub(crate) fn iso(t: time::OffsetDateTime) -> String {
         t.second(),
         t.millisecond()
     )
+}
+
+/// Milliseconds since the Unix epoch, wall clock: when a state was entered, kept in the store so
+/// that timed transitions survive a restart.
+pub(crate) fn unix_millis() -> i64 {
+    i64::try_from(time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000)
+        .unwrap_or(i64::MAX)
 }
 
 /// Seconds since the Unix epoch, wall clock.

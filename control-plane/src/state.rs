@@ -13,8 +13,15 @@ use tokio_util::task::TaskTracker;
 
 use crate::Config;
 use crate::error::{ApiError, Error, StoreError};
-use crate::model::{EndpointEvent, EndpointState, LbState, Resources};
+use crate::model::lifecycle::{self, Timings};
+use crate::model::{
+    EndpointEvent, EndpointState, LbState, Resources, ServiceEvent, ServiceState, unix_millis,
+};
 use crate::store::{FILE_NAME, Store};
+
+/// How often the timed state transitions (`deleting` → `deleted` → gone, `expired`) are
+/// looked at.
+const LIFECYCLE_TICK: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Resources plus what only lives while the process runs.
 #[derive(Debug, Default)]
@@ -113,7 +120,8 @@ impl Shared {
             })?,
         };
         let store = Store::open(&dir.join(FILE_NAME))?;
-        let res = Resources::load(store.load()?)?;
+        let mut res = Resources::load(store.load()?)?;
+        lifecycle::date_undated(&mut res, unix_millis());
         let (version, _) = watch::channel(1);
         let shared = Self(Arc::new(Inner {
             config,
@@ -147,6 +155,7 @@ impl Shared {
             shared.arm_endpoint(e.id.clone());
         }
         drop(st);
+        shared.run_lifecycle();
         Ok(shared)
     }
 
@@ -291,6 +300,14 @@ impl Shared {
                     if let Some(lb) = res.load_balancers.get_mut(&arn) {
                         lb.state = LbState::Active;
                     }
+                    let lbs = &res.load_balancers;
+                    let active =
+                        |a: &String| lbs.get(a).is_some_and(|l| l.state == LbState::Active);
+                    for svc in res.services.values_mut() {
+                        if svc.state == ServiceState::Pending && svc.nlb_arns.iter().all(active) {
+                            svc.apply(ServiceEvent::Provisioned)?;
+                        }
+                    }
                     Ok(())
                 })
                 .await;
@@ -306,16 +323,64 @@ impl Shared {
         self.after_delay(async move {
             let r = this
                 .mutate(|res| {
+                    let service_there = res
+                        .endpoints
+                        .get(&id)
+                        .and_then(|e| res.services.get(&e.service_id))
+                        .is_some_and(|v| !v.state.is_gone());
                     if let Some(e) = res.endpoints.get_mut(&id)
-                        && let Ok(next) = e.state.on(EndpointEvent::Provisioned)
+                        && e.state == EndpointState::Pending
                     {
-                        e.state = next;
+                        e.apply(if service_there {
+                            EndpointEvent::Provisioned
+                        } else {
+                            EndpointEvent::Fail
+                        })?;
                     }
                     Ok(())
                 })
                 .await;
             if let Err(e) = r {
                 tracing::warn!(endpoint = %id, error = %e, "cannot make endpoint available");
+            }
+        });
+    }
+
+    /// The configured lengths of the timed states.
+    fn timings(&self) -> Timings {
+        Timings {
+            deletion: self.config.deletion_delay,
+            retention: self.config.deleted_retention,
+            acceptance_expiry: self.config.acceptance_expiry,
+        }
+    }
+
+    /// Applies the timed state transitions as they fall due, until shutdown. Deadlines come
+    /// from the records' stored `state_since`, so they hold across restarts.
+    fn run_lifecycle(&self) {
+        let this = self.clone();
+        let token = self.shutdown.clone();
+        self.spawn(async move {
+            let mut tick = tokio::time::interval(LIFECYCLE_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = token.cancelled() => break,
+                    _ = tick.tick() => {}
+                }
+                let (t, now) = (this.timings(), unix_millis());
+                if !this.read(|st| lifecycle::due(&st.res, &t, now)).await {
+                    continue;
+                }
+                let r = this
+                    .mutate(|res| {
+                        lifecycle::sweep(res, &t, now);
+                        Ok(())
+                    })
+                    .await;
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "cannot apply timed state transitions");
+                }
             }
         });
     }

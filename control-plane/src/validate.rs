@@ -267,8 +267,18 @@ pub(crate) enum TargetId {
     Host,
 }
 
-/// Classifies a target id of an `ip` target group: in `vpc` CIDR, loopback, or a host name.
-pub(crate) fn ip_target(id: &str, vpc: Ipv4Net) -> Result<TargetId, ApiError> {
+/// The private ranges an `ip` target outside its VPC may be in (with zone `all`, for peered
+/// VPCs and on-premises networks): 10/8, 172.16/12, 192.168/16 and 100.64/10.
+const PRIVATE_TARGET_RANGES: [&str; 4] = [
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+];
+
+/// Classifies a target id of an `ip` target group: in `vpc` CIDR, loopback, a private address
+/// outside the VPC registered with zone `all` (`az_all`), or a host name.
+pub(crate) fn ip_target(id: &str, vpc: Ipv4Net, az_all: bool) -> Result<TargetId, ApiError> {
     let outside = || {
         ApiError::invalid(
             "InvalidTarget",
@@ -279,6 +289,22 @@ pub(crate) fn ip_target(id: &str, vpc: Ipv4Net) -> Result<TargetId, ApiError> {
         return match ip {
             std::net::IpAddr::V4(v4) if vpc.contains(&v4) || v4.is_loopback() => {
                 Ok(TargetId::Ip(v4))
+            }
+            std::net::IpAddr::V4(v4)
+                if PRIVATE_TARGET_RANGES
+                    .iter()
+                    .any(|r| r.parse::<Ipv4Net>().is_ok_and(|n| n.contains(&v4))) =>
+            {
+                if az_all {
+                    Ok(TargetId::Ip(v4))
+                } else {
+                    Err(ApiError::invalid(
+                        "InvalidTarget",
+                        format!(
+                            "The IP address '{id}' is outside the VPC CIDR '{vpc}'; a target outside the VPC needs the AvailabilityZone 'all'"
+                        ),
+                    ))
+                }
             }
             _ => Err(outside()),
         };
@@ -360,10 +386,28 @@ mod tests {
         );
         assert!(private_dns_name("no spaces.com").is_err());
         let vpc: Ipv4Net = "10.0.0.0/16".parse().unwrap();
-        assert!(matches!(ip_target("10.0.1.5", vpc), Ok(TargetId::Ip(_))));
-        assert!(matches!(ip_target("127.0.0.1", vpc), Ok(TargetId::Ip(_))));
-        assert_eq!(ip_target("redis.local", vpc), Ok(TargetId::Host));
-        let e = ip_target("192.168.1.1", vpc).unwrap_err();
+        assert!(matches!(
+            ip_target("10.0.1.5", vpc, false),
+            Ok(TargetId::Ip(_))
+        ));
+        assert!(matches!(
+            ip_target("127.0.0.1", vpc, false),
+            Ok(TargetId::Ip(_))
+        ));
+        assert_eq!(ip_target("redis.local", vpc, false), Ok(TargetId::Host));
+        // A private address outside the VPC: only with zone `all` (reference §5.1).
+        let e = ip_target("192.168.1.1", vpc, false).unwrap_err();
+        assert!(e.code() == "InvalidTarget" && e.message().contains("'all'"));
+        assert!(matches!(
+            ip_target("192.168.1.1", vpc, true),
+            Ok(TargetId::Ip(_))
+        ));
+        assert!(matches!(
+            ip_target("100.64.0.9", vpc, true),
+            Ok(TargetId::Ip(_))
+        ));
+        // A public address never.
+        let e = ip_target("203.0.113.9", vpc, true).unwrap_err();
         assert!(e.code() == "InvalidTarget" && e.message().contains("10.0.0.0/16"));
         assert_eq!(ip_protocol("6").unwrap(), "tcp");
         assert_eq!(

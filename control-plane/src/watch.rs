@@ -40,6 +40,7 @@ fn topology(st: &State) -> pb::TopologyState {
         endpoints: res
             .endpoints
             .values()
+            .filter(|e| !e.state.is_gone())
             .map(|e| endpoint_spec(st, e))
             .collect(),
         load_balancers: provider(st, &every).load_balancers,
@@ -205,7 +206,7 @@ fn consumer(st: &State, agent: &AgentInfo) -> pb::ConsumerState {
     let endpoints = res
         .endpoints
         .values()
-        .filter(|e| agent.serves(&e.vpc_id))
+        .filter(|e| agent.serves(&e.vpc_id) && !e.state.is_gone())
         .map(|e| endpoint_spec(st, e))
         .collect();
     let security_groups = res

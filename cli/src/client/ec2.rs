@@ -68,6 +68,8 @@ pub enum Ec2Command {
     DeleteVpcEndpoints(DeleteVpcEndpointsArgs),
     #[command(flatten)]
     Teardown(super::teardown::Ec2Teardown),
+    #[command(flatten)]
+    Modify(super::modify::Ec2Modify),
 }
 
 /// Builds the request for `cmd`, then calls it.
@@ -78,6 +80,7 @@ pub(super) async fn run(
     use Ec2Command as C;
     match cmd {
         C::Teardown(t) => super::teardown::ec2(conn, t).await,
+        C::Modify(m) => super::modify::ec2(conn, m).await,
         C::CreateVpc(a) => call!(conn, Ec2Client, create_vpc, "CreateVpc", a.request()),
         C::DescribeVpcs(a) => call!(conn, Ec2Client, describe_vpcs, "DescribeVpcs", a.request()),
         C::ModifyVpcAttribute(a) => call!(

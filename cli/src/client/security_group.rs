@@ -56,7 +56,7 @@ pub struct AuthorizeSecurityGroupIngressArgs {
     /// One rule's source range in CIDR notation.
     #[arg(long)]
     cidr: Option<String>,
-    /// One rule's source security group, by id (sg-...).
+    /// One rule's source security group, by id (sg-...) or by name (in the group's VPC).
     #[arg(long)]
     source_group: Option<String>,
     /// The account that owns --source-group.
@@ -66,6 +66,15 @@ pub struct AuthorizeSecurityGroupIngressArgs {
 
 impl AuthorizeSecurityGroupIngressArgs {
     pub(super) fn request(self) -> Result<pb::AuthorizeSecurityGroupIngressRequest, CallError> {
+        let (group_id, ip_permissions) = self.permissions()?;
+        Ok(pb::AuthorizeSecurityGroupIngressRequest {
+            group_id,
+            ip_permissions,
+        })
+    }
+
+    /// The group and the rules the arguments name (shared with `revoke-security-group-ingress`).
+    pub(super) fn permissions(self) -> Result<(String, Vec<pb::IpPermission>), CallError> {
         let simple: Vec<&str> = [
             ("--protocol", self.protocol.is_some()),
             ("--port", self.port.is_some()),
@@ -87,20 +96,15 @@ impl AuthorizeSecurityGroupIngressArgs {
                     format!("not allowed with {}", simple.join(", ")),
                 ));
             }
-            return Ok(pb::AuthorizeSecurityGroupIngressRequest {
-                group_id: self.group_id,
-                ip_permissions: shapes::structs(
-                    "--ip-permissions",
-                    &self.ip_permissions,
-                    shapes::ip_permission,
-                )?,
-            });
+            let perms = shapes::structs(
+                "--ip-permissions",
+                &self.ip_permissions,
+                shapes::ip_permission,
+            )?;
+            return Ok((self.group_id, perms));
         }
         if simple.is_empty() {
-            return Ok(pb::AuthorizeSecurityGroupIngressRequest {
-                group_id: self.group_id,
-                ip_permissions: Vec::new(),
-            });
+            return Ok((self.group_id, Vec::new()));
         }
         let Some(protocol) = self.protocol else {
             return Err(usage(
@@ -157,10 +161,7 @@ impl AuthorizeSecurityGroupIngressArgs {
                 .collect(),
             user_id_group_pairs: self.source_group.into_iter().map(source_pair).collect(),
         };
-        Ok(pb::AuthorizeSecurityGroupIngressRequest {
-            group_id: self.group_id,
-            ip_permissions: vec![permission],
-        })
+        Ok((self.group_id, vec![permission]))
     }
 }
 

@@ -308,6 +308,9 @@ pub struct CreateVpcEndpointArgs {
     /// Tags to apply: ResourceType=vpc-endpoint,Tags=[{Key=Name,Value=x}] (or JSON).
     #[arg(long, num_args = 1.., action = ArgAction::Append)]
     tag_specifications: Vec<String>,
+    /// A JSON policy; full access when omitted.
+    #[arg(long)]
+    policy_document: Option<String>,
 }
 
 impl CreateVpcEndpointArgs {
@@ -329,6 +332,7 @@ impl CreateVpcEndpointArgs {
                 &self.tag_specifications,
                 shapes::tag_specification,
             )?,
+            policy_document: self.policy_document.unwrap_or_default(),
         })
     }
 }

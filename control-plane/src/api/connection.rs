@@ -66,7 +66,7 @@ async fn transition(
                     "InvalidVpcEndpointId.NotFound",
                     format!("The Vpc Endpoint Id '{id}' does not exist"),
                 )),
-                Some(e) => e.state.on(event).map(|next| e.state = next),
+                Some(e) => e.apply(event),
             };
             match outcome {
                 Ok(()) => changed.push(id.clone()),

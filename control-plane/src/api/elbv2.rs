@@ -6,6 +6,9 @@ use plemu_proto::ids::{ElbArn, random_hex};
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
+use super::listener_modify::{
+    check_target_group, forward_target, listener_port, listener_protocol,
+};
 use super::security_group::visible_group;
 use super::vpc::{allocate_ip, visible_subnet};
 use super::{same_settings, tags};
@@ -186,72 +189,27 @@ pub(super) async fn create_listener(
     req: pb::CreateListenerRequest,
 ) -> Result<pb::CreateListenerResponse, ApiError> {
     let tags = tags::elbv2(&req.tags)?;
-    if req.protocol != "TCP" {
-        return Err(ApiError::invalid(
-            "UnsupportedProtocol",
-            format!(
-                "Protocol '{}' is not supported; plemu's listeners are TCP",
-                req.protocol
-            ),
-        ));
-    }
-    let port = u16::try_from(req.port)
-        .ok()
-        .filter(|p| *p >= 1)
-        .ok_or_else(|| {
-            ApiError::validation(format!("Port {} must be between 1 and 65535", req.port))
-        })?;
-    let [action] = req.default_actions.as_slice() else {
-        return Err(ApiError::validation(
-            "A listener needs exactly one default action",
-        ));
-    };
-    if !action.r#type.eq_ignore_ascii_case("forward") {
-        return Err(ApiError::validation(format!(
-            "Action type '{}' is not supported; use 'forward'",
-            action.r#type
-        )));
-    }
-    let tg_arn = if action.target_group_arn.is_empty() {
-        match action
-            .forward_config
-            .as_ref()
-            .map(|c| c.target_groups.as_slice())
-        {
-            Some([t]) => t.target_group_arn.clone(),
-            _ => {
-                return Err(ApiError::validation(
-                    "A forward action needs exactly one target group",
-                ));
-            }
-        }
-    } else {
-        action.target_group_arn.clone()
-    };
+    listener_protocol(&req.protocol)?;
+    let port = listener_port(req.port)?;
+    let tg_arn = forward_target(&req.default_actions)?;
     let listener = s
         .mutate(|res| {
             let lb = visible_lb(res, caller, &req.load_balancer_arn)?;
-            let tg = super::target_group::visible_tg(res, caller, &tg_arn)?;
-            if tg.vpc_id != lb.vpc_id {
-                return Err(ApiError::invalid(
-                    "InvalidConfigurationRequest",
-                    format!("The target group '{tg_arn}' is in VPC '{}', not in the load balancer's VPC '{}'", tg.vpc_id, lb.vpc_id),
-                ));
-            }
-            if res.listeners.values().any(|l| l.tg_arn == tg_arn && l.lb_arn != lb.arn) {
-                return Err(ApiError::conflict(
-                    "TargetGroupAssociationLimit",
-                    format!("The target group '{tg_arn}' is already associated with another load balancer"),
-                ));
-            }
-            let holder = res.listeners.values().find(|l| l.lb_arn == lb.arn && l.port == port);
+            check_target_group(res, caller, lb, &tg_arn)?;
+            let holder = res
+                .listeners
+                .values()
+                .find(|l| l.lb_arn == lb.arn && l.port == port);
             let settings = |l: &Listener| (l.protocol.clone(), l.tg_arn.clone());
             let what = format!("A listener on port {port} of load balancer '{}'", lb.arn);
             let wanted = ("TCP".to_string(), tg_arn.clone());
             if let Some(l) = same_settings(holder, settings, &wanted, "DuplicateListener", what)? {
                 return Ok(l.clone());
             }
-            let lb_arn: ElbArn = lb.arn.parse().map_err(|e| ApiError::Internal(format!("stored arn: {e}")))?;
+            let lb_arn: ElbArn = lb
+                .arn
+                .parse()
+                .map_err(|e| ApiError::Internal(format!("stored arn: {e}")))?;
             let listener = Listener {
                 arn: ElbArn::new_listener(&lb_arn).to_string(),
                 lb_arn: lb.arn.clone(),

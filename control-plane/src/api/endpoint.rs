@@ -1,25 +1,20 @@
 //! Interface endpoint actions: create (with its ENIs and DNS names), describe, delete.
 
-use std::net::Ipv4Addr;
-
-use plemu_proto::ids::{
-    NetworkInterfaceId, SubnetId, VpcEndpointId, random_alnum, random_lower_alnum,
-};
+use plemu_proto::ids::{VpcEndpointId, random_alnum, random_lower_alnum};
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
 use super::security_group::visible_group;
 use super::service_detail::{not_a_service, visible_service};
-use super::vpc::{allocate_ip, visible_subnet};
 use super::vpce::by_token;
 use super::{fingerprint, tags, visible_vpc};
 use crate::error::ApiError;
 use crate::filter::{self, Filterable};
-use crate::model::{
-    Endpoint, EndpointState, Eni, Owner, PrivateDnsState, Resources, Service, Tag, now_iso,
-};
+use crate::model::{Endpoint, EndpointEvent, EndpointState, Eni, Owner, Service, Tag, now_iso};
 use crate::state::{Shared, State};
 use crate::validate;
+
+pub(super) use rules::{allocate_node_bind, new_eni, policy_document, private_dns};
 
 /// Hosted zone id of the endpoint's regional and zonal DNS entries.
 const VPCE_HOSTED_ZONE_ID: &str = "Z7HUB22UULQXV";
@@ -58,7 +53,13 @@ pub(super) async fn create_endpoint(
     let print = fingerprint(&req);
     let (endpoint, fresh) = s
         .mutate(|res| {
-            if let Some(existing) = by_token(res.endpoints.values(), caller, &req.client_token, &print, |e| (&e.owner, &e.client_token))? {
+            if let Some(existing) = by_token(
+                res.endpoints.values(),
+                caller,
+                &req.client_token,
+                &print,
+                |e| (&e.owner, &e.client_token),
+            )? {
                 return Ok((existing.clone(), false));
             }
             let vpc = visible_vpc(res, caller, &req.vpc_id)?.clone();
@@ -68,33 +69,29 @@ pub(super) async fn create_endpoint(
                 .find(|v| v.name == req.service_name && visible_service(v, caller))
                 .ok_or_else(|| not_a_service(&req.service_name))?
                 .clone();
-            let private_dns_enabled = private_dns(res, &req, &vpc, &svc)?;
+            let private_dns_enabled = private_dns(res, req.private_dns_enabled, &vpc, &svc, None)?;
+            let policy_document = policy_document(&req.policy_document)?;
             let mut enis: Vec<Eni> = Vec::new();
             for id in &req.subnet_ids {
-                validate::ec2_id::<SubnetId>(id, "InvalidSubnetID.Malformed")?;
-                let subnet = visible_subnet(res, caller, id)
-                    .ok()
-                    .filter(|n| n.vpc_id == vpc.id)
-                    .ok_or_else(|| ApiError::not_found("InvalidSubnetID.NotFound", format!("The subnet ID '{id}' does not exist in VPC '{}'", vpc.id)))?;
-                if enis.iter().any(|n| n.az == subnet.az) {
-                    return Err(ApiError::invalid("DuplicateSubnetsInSameZone", format!("Found another subnet in the same availability zone as {id}: only one subnet per zone")));
-                }
-                if !svc.azs.contains(&subnet.az) {
-                    return Err(ApiError::invalid(
-                        "InvalidParameter",
-                        format!("The VPC endpoint service {} does not support the availability zone of the subnet: {id}.", svc.name),
-                    ));
-                }
-                let bind = allocate_bind(res, s.eni_bind_net, &enis)?;
-                enis.push(Eni { id: NetworkInterfaceId::generate().to_string(), subnet_id: id.clone(), az: subnet.az.clone(), ip: allocate_ip(res, subnet)?, bind });
+                let eni = new_eni(res, s.eni_bind_net, caller, &vpc, &svc, id, &enis)?;
+                enis.push(eni);
             }
             let security_group_ids = if req.security_group_ids.is_empty() {
-                let default = res.security_groups.values().find(|g| g.vpc_id == vpc.id && g.name == "default");
+                let default = res
+                    .security_groups
+                    .values()
+                    .find(|g| g.vpc_id == vpc.id && g.name == "default");
                 default.map(|g| g.id.clone()).into_iter().collect()
             } else {
                 for g in &req.security_group_ids {
                     if !visible_group(res, caller, g).is_ok_and(|g| g.vpc_id == vpc.id) {
-                        return Err(ApiError::not_found("InvalidGroup.NotFound", format!("The security group '{g}' does not exist in VPC '{}'", vpc.id)));
+                        return Err(ApiError::not_found(
+                            "InvalidGroup.NotFound",
+                            format!(
+                                "The security group '{g}' does not exist in VPC '{}'",
+                                vpc.id
+                            ),
+                        ));
                     }
                 }
                 req.security_group_ids.clone()
@@ -106,15 +103,18 @@ pub(super) async fn create_endpoint(
                 service_id: svc.id.clone(),
                 service_name: svc.name.clone(),
                 state: EndpointState::initial(svc.acceptance_required),
+                state_since: crate::model::unix_millis(),
                 enis,
                 security_group_ids,
                 private_dns_enabled,
+                policy_document,
                 dns_suffix: random_lower_alnum(8),
                 private_zone_id: format!("Z{}", random_alnum(13).to_ascii_uppercase()),
                 credential: random_alnum(32),
                 created: now_iso(),
                 tags,
-                client_token: (!req.client_token.is_empty()).then(|| (req.client_token.clone(), print.clone())),
+                client_token: (!req.client_token.is_empty())
+                    .then(|| (req.client_token.clone(), print.clone())),
             };
             res.endpoints.insert(e.id.clone(), e.clone());
             Ok((e, true))
@@ -128,125 +128,6 @@ pub(super) async fn create_endpoint(
         vpc_endpoint: Some(out),
         client_token: req.client_token,
     })
-}
-
-/// Whether private DNS ends up enabled, with AWS's checks when it is.
-fn private_dns(
-    res: &Resources,
-    req: &pb::CreateVpcEndpointRequest,
-    vpc: &crate::model::Vpc,
-    svc: &Service,
-) -> Result<bool, ApiError> {
-    let verified = svc
-        .private_dns
-        .as_ref()
-        .filter(|d| d.state == PrivateDnsState::Verified);
-    let enabled = match (req.private_dns_enabled, &svc.private_dns) {
-        (Some(false), _) => return Ok(false),
-        (None, _) => verified.is_some(),
-        (Some(true), None) => {
-            return Err(ApiError::invalid(
-                "InvalidParameter",
-                format!(
-                    "Private DNS can't be enabled because the service {} does not provide a private DNS name.",
-                    svc.name
-                ),
-            ));
-        }
-        (Some(true), Some(_)) if verified.is_none() => {
-            return Err(ApiError::invalid(
-                "InvalidParameter",
-                format!(
-                    "Private DNS can only be enabled after the service {} has verified its private DNS name.",
-                    svc.name
-                ),
-            ));
-        }
-        (Some(true), Some(_)) => true,
-    };
-    if !enabled {
-        return Ok(false);
-    }
-    if !(vpc.enable_dns_support && vpc.enable_dns_hostnames) {
-        return Err(ApiError::invalid(
-            "InvalidParameter",
-            format!(
-                "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for {}",
-                vpc.id
-            ),
-        ));
-    }
-    let name = verified.map(|d| d.name.as_str()).unwrap_or_default();
-    let clash = res.endpoints.values().any(|e| {
-        e.vpc_id == vpc.id
-            && e.private_dns_enabled
-            && res
-                .services
-                .get(&e.service_id)
-                .and_then(|v| v.private_dns.as_ref())
-                .is_some_and(|d| d.name == name)
-    });
-    if clash {
-        return Err(ApiError::invalid(
-            "InvalidParameter",
-            format!(
-                "private-dns-enabled cannot be set because there is already a conflicting DNS domain for {name} in the VPC {}",
-                vpc.id
-            ),
-        ));
-    }
-    Ok(true)
-}
-
-/// The first free address of `net` (network address skipped) for a new ENI, beside
-/// `also_taken` (the endpoint's other new ENIs).
-fn allocate_bind(
-    res: &Resources,
-    net: ipnet::Ipv4Net,
-    also_taken: &[Eni],
-) -> Result<Ipv4Addr, ApiError> {
-    first_free_bind(res, net, |ip| also_taken.iter().any(|n| n.bind == *ip))
-}
-
-/// The first free address of `net` for a new load balancer node, beside `also_taken` (the load
-/// balancer's other new nodes).
-pub(super) fn allocate_node_bind(
-    res: &Resources,
-    net: ipnet::Ipv4Net,
-    also_taken: &[crate::model::LbNode],
-) -> Result<Ipv4Addr, ApiError> {
-    first_free_bind(res, net, |ip| {
-        also_taken.iter().any(|n| n.bind == Some(*ip))
-    })
-}
-
-/// The first address of `net` (network address skipped) that no ENI or load balancer node
-/// binds, nor `also_taken` says is taken.
-fn first_free_bind(
-    res: &Resources,
-    net: ipnet::Ipv4Net,
-    also_taken: impl Fn(&Ipv4Addr) -> bool,
-) -> Result<Ipv4Addr, ApiError> {
-    let taken = |ip: &Ipv4Addr| {
-        res.endpoints
-            .values()
-            .flat_map(|e| &e.enis)
-            .any(|n| n.bind == *ip)
-            || res
-                .load_balancers
-                .values()
-                .flat_map(|l| &l.nodes)
-                .any(|n| n.bind == Some(*ip))
-            || also_taken(ip)
-    };
-    net.hosts()
-        .find(|ip| *ip != net.network() && !taken(ip))
-        .ok_or_else(|| {
-            ApiError::conflict(
-                "InsufficientFreeAddressesInSubnet",
-                format!("No free bind address left in {net}"),
-            )
-        })
 }
 
 pub(super) async fn describe_endpoints(
@@ -296,12 +177,12 @@ pub(super) async fn delete_endpoints(
     s.mutate(|res| {
         let mut unsuccessful = Vec::new();
         for id in &req.vpc_endpoint_ids {
-            if res
+            let found = res
                 .endpoints
-                .get(id)
-                .is_some_and(|e| e.owner.visible_to(caller))
-            {
-                res.endpoints.remove(id);
+                .get_mut(id)
+                .filter(|e| e.owner.visible_to(caller) && !e.state.is_gone());
+            if let Some(e) = found {
+                e.apply(EndpointEvent::Delete)?;
             } else {
                 let e = ApiError::not_found(
                     "InvalidVpcEndpoint.NotFound",
@@ -346,7 +227,10 @@ fn endpoint_to_pb(st: &State, e: &Endpoint) -> pb::VpcEndpoint {
             Some(_) => "failed".into(),
             None => e.state.as_str().into(),
         },
-        policy_document: DEFAULT_POLICY.into(),
+        policy_document: e
+            .policy_document
+            .clone()
+            .unwrap_or_else(|| DEFAULT_POLICY.into()),
         route_table_ids: Vec::new(),
         subnet_ids: e.enis.iter().map(|n| n.subnet_id.clone()).collect(),
         groups: e
@@ -406,5 +290,6 @@ impl Filterable for &Endpoint {
     }
 }
 
+mod rules;
 #[cfg(test)]
 mod tests;

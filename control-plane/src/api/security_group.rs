@@ -1,4 +1,5 @@
-//! Security group actions: create, authorize ingress, describe; and each VPC's `default` group.
+//! Security group actions: create, describe; and each VPC's `default` group (rule changes are in
+//! `sg_rules`).
 
 use plemu_proto::ids::{SecurityGroupId, SecurityGroupRuleId};
 use plemu_proto::meta::Caller;
@@ -94,34 +95,27 @@ pub(super) async fn authorize_security_group_ingress(
     caller: &Caller,
     req: pb::AuthorizeSecurityGroupIngressRequest,
 ) -> Result<pb::AuthorizeSecurityGroupIngressResponse, ApiError> {
-    s.mutate(|res| {
-        let group = visible_group(res, caller, &req.group_id)?.clone();
-        let mut added: Vec<SgRule> = Vec::new();
-        for perm in &req.ip_permissions {
-            for rule in rules_of(res, caller, perm)? {
-                if group.ingress.iter().chain(&added).any(|r| r.same_as(&rule)) {
-                    return Err(ApiError::duplicate(
-                        "InvalidPermission.Duplicate",
-                        format!("the specified rule \"peer: {}, {}, from port: {}, to port: {}, ALLOW\" already exists", source_text(&rule.source), rule.protocol.to_uppercase(), rule.from_port, rule.to_port),
-                    ));
-                }
-                added.push(rule);
-            }
-        }
-        if added.is_empty() {
-            return Err(ApiError::invalid("MissingParameter", "The request must contain the parameter ipPermissions"));
-        }
-        let rules = added.iter().map(|r| rule_to_pb(&group, r, false)).collect();
-        res.security_groups.get_mut(&group.id).expect("visible above").ingress.extend(added);
-        Ok(pb::AuthorizeSecurityGroupIngressResponse { return_value: true, security_group_rules: rules })
+    let rules = super::sg_rules::authorize(
+        s,
+        caller,
+        &req.group_id,
+        &req.ip_permissions,
+        super::sg_rules::Direction::Ingress,
+    )
+    .await?;
+    Ok(pb::AuthorizeSecurityGroupIngressResponse {
+        return_value: true,
+        security_group_rules: rules,
     })
-    .await
 }
 
-/// The rules one `IpPermission` stands for: one per CIDR and one per referenced group.
-fn rules_of(
+/// The rules one `IpPermission` of a group in `vpc_id` stands for: one per CIDR and one per
+/// referenced group. A group may be referenced by id, or by name within `vpc_id` (what the
+/// AWS CLI's `--source-group` sends for a name).
+pub(super) fn rules_of(
     res: &Resources,
     caller: &Caller,
+    vpc_id: &str,
     perm: &pb::IpPermission,
 ) -> Result<Vec<SgRule>, ApiError> {
     let protocol = validate::ip_protocol(&perm.ip_protocol)?;
@@ -134,7 +128,11 @@ fn rules_of(
         ));
     }
     for p in &perm.user_id_group_pairs {
-        let g = visible_group(res, caller, &p.group_id)?;
+        let g = if p.group_id.is_empty() && !p.group_name.is_empty() {
+            group_by_name(res, caller, vpc_id, &p.group_name)?
+        } else {
+            visible_group(res, caller, &p.group_id)?
+        };
         sources.push((RuleSource::Group(g.id.clone()), p.description.clone()));
     }
     if sources.is_empty() {
@@ -203,6 +201,24 @@ pub(super) async fn describe_security_groups(
     .await
 }
 
+/// The group named `name` in `vpc_id`, if `caller` sees it.
+fn group_by_name<'a>(
+    res: &'a Resources,
+    caller: &Caller,
+    vpc_id: &str,
+    name: &str,
+) -> Result<&'a SecurityGroup, ApiError> {
+    res.security_groups
+        .values()
+        .find(|g| g.vpc_id == vpc_id && g.name == name && g.owner.visible_to(caller))
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "InvalidGroup.NotFound",
+                format!("The security group '{name}' does not exist in VPC '{vpc_id}'"),
+            )
+        })
+}
+
 /// The security group `id` if `caller` sees it.
 pub(super) fn visible_group<'a>(
     res: &'a Resources,
@@ -228,14 +244,14 @@ fn arn(g: &SecurityGroup) -> String {
     )
 }
 
-fn source_text(s: &RuleSource) -> String {
+pub(super) fn source_text(s: &RuleSource) -> String {
     match s {
         RuleSource::Cidr(c) => c.to_string(),
         RuleSource::Group(g) => g.clone(),
     }
 }
 
-fn rule_to_pb(g: &SecurityGroup, r: &SgRule, is_egress: bool) -> pb::SecurityGroupRule {
+pub(super) fn rule_to_pb(g: &SecurityGroup, r: &SgRule, is_egress: bool) -> pb::SecurityGroupRule {
     let (cidr_ipv4, referenced_group_id) = match &r.source {
         RuleSource::Cidr(c) => (c.to_string(), String::new()),
         RuleSource::Group(id) => (String::new(), id.clone()),

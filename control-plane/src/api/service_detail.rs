@@ -58,6 +58,7 @@ pub(super) fn not_a_service(name: &str) -> ApiError {
 /// Whether `caller` may see (and connect to) `svc`: its owner, or an allowed principal of its account.
 pub(super) fn visible_service(svc: &Service, caller: &Caller) -> bool {
     svc.owner.region == caller.region
+        && !svc.state.is_gone()
         && (svc.owner.account == caller.account
             || svc.permissions.iter().any(|p| {
                 p.principal == "*"

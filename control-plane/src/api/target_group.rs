@@ -197,7 +197,9 @@ pub(super) async fn register_targets(
                     format!("The following targets are {what}: '{}'", t.id),
                 ));
             } else {
-                match validate::ip_target(&t.id, vpc.cidr)? {
+                let all = t.availability_zone == "all";
+                match validate::ip_target(&t.id, vpc.cidr, all)? {
+                    TargetId::Ip(_) if all => "all".into(),
                     TargetId::Ip(ip) => res
                         .subnets
                         .values()

@@ -29,7 +29,10 @@ pub(super) async fn delete_vpc(
                 .security_groups
                 .values()
                 .any(|g| g.vpc_id == id && g.name != "default")
-            || res.endpoints.values().any(|e| e.vpc_id == id)
+            || res
+                .endpoints
+                .values()
+                .any(|e| e.vpc_id == id && !e.state.is_gone())
             || res.load_balancers.values().any(|l| l.vpc_id == id);
         if in_vpc {
             return Err(ApiError::conflict(
@@ -98,7 +101,7 @@ pub(super) async fn delete_security_group(
         let used = res
             .endpoints
             .values()
-            .any(|e| e.security_group_ids.contains(&id))
+            .any(|e| e.security_group_ids.contains(&id) && !e.state.is_gone())
             || res
                 .load_balancers
                 .values()
@@ -146,7 +149,7 @@ pub(super) async fn delete_load_balancer(
             return Ok(pb::DeleteLoadBalancerResponse {});
         };
         let arn = lb.arn.clone();
-        if let Some(svc) = res.services.values().find(|v| v.nlb_arns.contains(&arn)) {
+        if let Some(svc) = res.services.values().find(|v| v.nlb_arns.contains(&arn) && !v.state.is_gone()) {
             return Err(ApiError::conflict(
                 "ResourceInUse",
                 format!(

@@ -14,6 +14,8 @@ use crate::{Config, ControlPlane, Error};
 
 pub(crate) const PROVIDER: &str = "111111111111";
 pub(crate) const CONSUMER: &str = "222222222222";
+/// How long the test server keeps `deleted` records: long enough to see them.
+pub(crate) const DELETED_RETENTION: Duration = Duration::from_millis(500);
 
 /// Adds the caller's account and region to every request.
 #[derive(Clone)]
@@ -59,13 +61,21 @@ pub(crate) struct Server {
 impl Server {
     /// Serves the store in `dir` with no provisioning delay.
     pub async fn start(dir: &Path) -> Self {
-        let cp = ControlPlane::open(Config {
+        Self::start_with(dir, |_| {}).await
+    }
+
+    /// Serves the store in `dir` with no provisioning or deletion delay, then what `tune` sets.
+    pub async fn start_with(dir: &Path, tune: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config {
             data_dir: dir.to_path_buf(),
             provisioning_delay: Duration::ZERO,
             eni_bind_net: Some("127.1.0.0/16".parse().expect("a block")),
-        })
-        .await
-        .expect("open");
+            deletion_delay: Duration::ZERO,
+            deleted_retention: DELETED_RETENTION,
+            ..Config::default()
+        };
+        tune(&mut config);
+        let cp = ControlPlane::open(config).await.expect("open");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

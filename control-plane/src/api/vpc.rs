@@ -132,7 +132,19 @@ pub(super) async fn create_subnet(
     req: pb::CreateSubnetRequest,
 ) -> Result<pb::CreateSubnetResponse, ApiError> {
     let cidr = validate::subnet_cidr(&req.cidr_block)?;
-    let az = validate::availability_zone(&caller.region, &req.availability_zone)?;
+    let by_id =
+        (req.availability_zone.is_empty() && !req.availability_zone_id.is_empty()).then(|| {
+            ('a'..='f')
+                .map(|l| format!("{}{l}", caller.region))
+                .find(|az| {
+                    validate::availability_zone_id(&caller.region, az) == req.availability_zone_id
+                })
+        });
+    let az = match by_id {
+        // `--availability-zone-id` alone names the zone.
+        Some(Some(az)) => az,
+        _ => validate::availability_zone(&caller.region, &req.availability_zone)?,
+    };
     if !req.availability_zone_id.is_empty()
         && req.availability_zone_id != validate::availability_zone_id(&caller.region, &az)
     {

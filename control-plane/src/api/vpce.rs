@@ -1,16 +1,17 @@
 //! Endpoint service actions: configurations, permissions, private DNS verification, the consumer's
 //! view of services, and the owner's view of endpoint connections.
 
-use plemu_proto::ids::{
-    ElbArn, ElbResource, VpcEndpointServiceId, random_alnum, random_hex, random_lower_alnum,
-};
+use plemu_proto::ids::{VpcEndpointServiceId, random_hex};
 use plemu_proto::meta::Caller;
 use plemu_proto::pb;
 
 use super::{fingerprint, tags};
 use crate::error::ApiError;
 use crate::filter::{self, Filterable};
-use crate::model::{Owner, Permission, PrivateDns, PrivateDnsState, Resources, Service, Tag};
+use crate::model::{
+    LbState, Owner, Permission, PrivateDns, PrivateDnsState, Resources, Service, ServiceEvent,
+    ServiceState, Tag, unix_millis,
+};
 use crate::state::Shared;
 use crate::validate;
 
@@ -26,15 +27,7 @@ pub(super) async fn create_service(
         ));
     }
     for arn in &req.network_load_balancer_arns {
-        if !arn
-            .parse::<ElbArn>()
-            .is_ok_and(|a| a.kind == ElbResource::LoadBalancer)
-        {
-            return Err(ApiError::invalid(
-                "InvalidNetworkLoadBalancerArn.Malformed",
-                format!("The ARN '{arn}' is malformed"),
-            ));
-        }
+        super::service_modify::nlb_arn(arn)?;
     }
     if req.supported_ip_address_types.iter().any(|t| t != "ipv4") {
         return Err(ApiError::invalid(
@@ -44,12 +37,7 @@ pub(super) async fn create_service(
     }
     let private_dns = match req.private_dns_name.as_str() {
         "" => None,
-        name => Some(PrivateDns {
-            name: validate::private_dns_name(name)?,
-            state: PrivateDnsState::PendingVerification,
-            txt_name: format!("_{}", random_lower_alnum(20)),
-            txt_value: format!("vpce:{}", random_alnum(20)),
-        }),
+        name => Some(PrivateDns::pending(validate::private_dns_name(name)?)),
     };
     let tags = tags::ec2(&req.tag_specifications, "vpc-endpoint-service")?;
     let print = fingerprint(&req);
@@ -64,22 +52,7 @@ pub(super) async fn create_service(
             )? {
                 return Ok(existing.clone());
             }
-            let mut azs = Vec::new();
-            for arn in &req.network_load_balancer_arns {
-                let lb = res
-                    .load_balancers
-                    .get(arn)
-                    .filter(|l| l.owner.visible_to(caller))
-                    .ok_or_else(|| {
-                        ApiError::not_found(
-                            "InvalidNetworkLoadBalancerArn.NotFound",
-                            format!("The Network Load Balancer ARN '{arn}' does not exist"),
-                        )
-                    })?;
-                azs.extend(lb.nodes.iter().map(|n| n.az.clone()));
-            }
-            azs.sort();
-            azs.dedup();
+            let (azs, active) = zones_of(res, caller, &req.network_load_balancer_arns)?;
             let id = VpcEndpointServiceId::generate().to_string();
             let svc = Service {
                 name: format!("com.amazonaws.vpce.{}.{id}", caller.region),
@@ -90,6 +63,8 @@ pub(super) async fn create_service(
                 private_dns,
                 azs,
                 permissions: Vec::new(),
+                state: ServiceState::initial(active),
+                state_since: unix_millis(),
                 tags,
                 client_token: (!req.client_token.is_empty())
                     .then(|| (req.client_token.clone(), print.clone())),
@@ -102,6 +77,36 @@ pub(super) async fn create_service(
         service_configuration: Some(service_to_pb(&svc)),
         client_token: req.client_token,
     })
+}
+
+/// The zones of the load balancers `arns` (sorted, once each), and whether they are all active.
+///
+/// # Errors
+/// `InvalidNetworkLoadBalancerArn.NotFound` for one `caller` does not see.
+pub(super) fn zones_of(
+    res: &Resources,
+    caller: &Caller,
+    arns: &[String],
+) -> Result<(Vec<String>, bool), ApiError> {
+    let mut azs = Vec::new();
+    let mut active = true;
+    for arn in arns {
+        let lb = res
+            .load_balancers
+            .get(arn)
+            .filter(|l| l.owner.visible_to(caller))
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "InvalidNetworkLoadBalancerArn.NotFound",
+                    format!("The Network Load Balancer ARN '{arn}' does not exist"),
+                )
+            })?;
+        active &= lb.state == LbState::Active;
+        azs.extend(lb.nodes.iter().map(|n| n.az.clone()));
+    }
+    azs.sort();
+    azs.dedup();
+    Ok((azs, active))
 }
 
 /// The resource an earlier create with the same client token made, if any; a mismatch of parameters fails.
@@ -175,7 +180,10 @@ pub(super) async fn delete_services(
     s.mutate(|res| {
         let mut unsuccessful = Vec::new();
         for id in &req.service_ids {
-            let outcome = owned_service(res, caller, id).map(|_| ()).and_then(|()| {
+            let outcome = owned_service(res, caller, id).and_then(|v| {
+                if v.state.is_gone() {
+                    return Err(service_not_found(id));
+                }
                 if res
                     .endpoints
                     .values()
@@ -190,7 +198,10 @@ pub(super) async fn delete_services(
             });
             match outcome {
                 Ok(()) => {
-                    res.services.remove(id);
+                    let svc = res.services.get_mut(id).expect("owned above");
+                    if let Err(e) = svc.apply(ServiceEvent::Delete) {
+                        unsuccessful.push(e.unsuccessful(id));
+                    }
                 }
                 Err(e) => unsuccessful.push(e.unsuccessful(id)),
             }
@@ -312,12 +323,14 @@ pub(super) fn owned_service<'a>(
     res.services
         .get(id)
         .filter(|v| v.owner.visible_to(caller))
-        .ok_or_else(|| {
-            ApiError::not_found(
-                "InvalidVpcEndpointServiceId.NotFound",
-                format!("The Vpc Endpoint Service Id '{id}' does not exist"),
-            )
-        })
+        .ok_or_else(|| service_not_found(id))
+}
+
+fn service_not_found(id: &str) -> ApiError {
+    ApiError::not_found(
+        "InvalidVpcEndpointServiceId.NotFound",
+        format!("The Vpc Endpoint Service Id '{id}' does not exist"),
+    )
 }
 
 pub(super) fn base_dns_name(v: &Service) -> String {
@@ -329,7 +342,7 @@ fn service_to_pb(v: &Service) -> pb::ServiceConfiguration {
         service_type: vec!["Interface".into()],
         service_id: v.id.clone(),
         service_name: v.name.clone(),
-        service_state: "Available".into(),
+        service_state: v.state.as_str().into(),
         availability_zones: v.azs.clone(),
         acceptance_required: v.acceptance_required,
         manages_vpc_endpoints: false,
@@ -370,7 +383,7 @@ impl Filterable for &Service {
         vec![match name {
             "service-name" => self.name.clone(),
             "service-id" => self.id.clone(),
-            "service-state" => "Available".into(),
+            "service-state" => self.state.as_str().into(),
             _ => "Interface".into(),
         }]
     }

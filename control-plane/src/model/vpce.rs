@@ -1,11 +1,13 @@
-//! Endpoint services (provider side) and interface endpoints (consumer side) with their state machine.
+//! Endpoint services (provider side) and interface endpoints (consumer side); their states are in
+//! `lifecycle`.
 
 use std::net::Ipv4Addr;
 
 use plemu_proto::pb::DnsNameKind;
 use serde::{Deserialize, Serialize};
 
-use super::{Owner, Tag};
+use super::lifecycle::{EndpointEvent, EndpointState, ServiceEvent, ServiceState};
+use super::{Owner, Tag, unix_millis};
 use crate::error::ApiError;
 
 /// An endpoint service configuration.
@@ -22,9 +24,27 @@ pub(crate) struct Service {
     /// Zones of the load balancers' subnets, sorted.
     pub azs: Vec<String>,
     pub permissions: Vec<Permission>,
+    /// `Available` for records stored before services had states.
+    #[serde(default = "ServiceState::available")]
+    pub state: ServiceState,
+    /// When `state` was entered, in milliseconds since the Unix epoch (0: long ago).
+    #[serde(default)]
+    pub state_since: i64,
     pub tags: Vec<Tag>,
     /// The create call's client token and a fingerprint of its parameters, for idempotency.
     pub client_token: Option<(String, String)>,
+}
+
+impl Service {
+    /// Moves to the state after `event`, noting when.
+    ///
+    /// # Errors
+    /// `InvalidState` when `event` does not apply (see [`ServiceState::on`]).
+    pub fn apply(&mut self, event: ServiceEvent) -> Result<(), ApiError> {
+        self.state = self.state.on(event)?;
+        self.state_since = unix_millis();
+        Ok(())
+    }
 }
 
 /// A service's private DNS name and its verification record.
@@ -46,6 +66,19 @@ pub(crate) enum PrivateDnsState {
     PendingVerification,
     /// Consumers may use the name.
     Verified,
+}
+
+impl PrivateDns {
+    /// A name waiting for verification, with a new TXT record name and value: on create, and
+    /// whenever ModifyVpcEndpointServiceConfiguration sets a name.
+    pub fn pending(name: String) -> Self {
+        Self {
+            name,
+            state: PrivateDnsState::PendingVerification,
+            txt_name: format!("_{}", plemu_proto::ids::random_lower_alnum(20)),
+            txt_value: format!("vpce:{}", plemu_proto::ids::random_alnum(20)),
+        }
+    }
 }
 
 impl PrivateDnsState {
@@ -78,10 +111,16 @@ pub(crate) struct Endpoint {
     pub service_id: String,
     pub service_name: String,
     pub state: EndpointState,
+    /// When `state` was entered, in milliseconds since the Unix epoch (0: long ago).
+    #[serde(default)]
+    pub state_since: i64,
     /// One per subnet, in request order.
     pub enis: Vec<Eni>,
     pub security_group_ids: Vec<String>,
     pub private_dns_enabled: bool,
+    /// The endpoint policy as given (JSON); `None`: AWS's default full-access policy.
+    #[serde(default)]
+    pub policy_document: Option<String>,
     /// The 8 `[a-z0-9]` of the endpoint's DNS names.
     pub dns_suffix: String,
     /// Hosted zone id of the private DNS name entry.
@@ -95,6 +134,23 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
+    /// Moves to the state after `event`, noting when. Entering `deleting` deletes the network
+    /// interfaces (AWS: "we delete its endpoint network interfaces"), freeing their subnets.
+    ///
+    /// # Errors
+    /// `InvalidState` when `event` does not apply (see [`EndpointState::on`]).
+    pub fn apply(&mut self, event: EndpointEvent) -> Result<(), ApiError> {
+        let next = self.state.on(event)?;
+        if next != self.state {
+            self.state = next;
+            self.state_since = unix_millis();
+        }
+        if self.state.is_gone() {
+            self.enis.clear();
+        }
+        Ok(())
+    }
+
     /// The endpoint's DNS names with their kind and zone: regional, one zonal per ENI, then the
     /// service's private name when enabled and verified.
     pub fn dns_names(&self, svc: Option<&Service>) -> Vec<(String, DnsNameKind, String)> {
@@ -136,109 +192,4 @@ pub(crate) struct Eni {
     pub ip: Ipv4Addr,
     /// Where the consumer agent listens in all-in-one mode.
     pub bind: Ipv4Addr,
-}
-
-/// The endpoint (connection) state, as AWS's `VpcEndpoint.State`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum EndpointState {
-    /// Waiting for the service owner to accept.
-    PendingAcceptance,
-    /// Accepted (or auto-accepted), being provisioned.
-    Pending,
-    /// Carries traffic.
-    Available,
-    /// Rejected by the service owner.
-    Rejected,
-}
-
-/// What happens to an endpoint connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum EndpointEvent {
-    /// The service owner accepts the connection request.
-    Accept,
-    /// The provisioning delay has passed.
-    Provisioned,
-    /// The service owner rejects the connection.
-    Reject,
-}
-
-impl EndpointState {
-    /// The state a new endpoint starts in.
-    pub fn initial(acceptance_required: bool) -> Self {
-        if acceptance_required {
-            Self::PendingAcceptance
-        } else {
-            Self::Pending
-        }
-    }
-
-    /// The state after `event`.
-    ///
-    /// # Errors
-    /// `InvalidState` when the event does not apply in this state.
-    pub fn on(self, event: EndpointEvent) -> Result<Self, ApiError> {
-        use EndpointEvent as E;
-        match (self, event) {
-            (Self::PendingAcceptance, E::Accept) => Ok(Self::Pending),
-            (Self::Pending, E::Provisioned) => Ok(Self::Available),
-            (Self::PendingAcceptance | Self::Pending | Self::Available, E::Reject) => {
-                Ok(Self::Rejected)
-            }
-            (state, _) => Err(ApiError::conflict(
-                "InvalidState",
-                format!("Endpoint is in state '{}'", state.as_str()),
-            )),
-        }
-    }
-
-    /// The state's wire name (lowerCamel).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PendingAcceptance => "pendingAcceptance",
-            Self::Pending => "pending",
-            Self::Available => "available",
-            Self::Rejected => "rejected",
-        }
-    }
-
-    /// Whether the endpoint holds the service (deleting the service is refused).
-    pub fn is_active(self) -> bool {
-        matches!(
-            self,
-            Self::PendingAcceptance | Self::Pending | Self::Available
-        )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::EndpointEvent::*;
-    use super::EndpointState::*;
-
-    #[test]
-    fn endpoint_transitions() {
-        let cases = [
-            (PendingAcceptance, Accept, Some(Pending)),
-            (PendingAcceptance, Provisioned, None),
-            (PendingAcceptance, Reject, Some(Rejected)),
-            (Pending, Accept, None),
-            (Pending, Provisioned, Some(Available)),
-            (Pending, Reject, Some(Rejected)),
-            (Available, Accept, None),
-            (Available, Provisioned, None),
-            (Available, Reject, Some(Rejected)),
-            (Rejected, Accept, None),
-            (Rejected, Reject, None),
-        ];
-        for (from, event, to) in cases {
-            let got = from.on(event);
-            assert_eq!(got.as_ref().ok().copied(), to, "{from:?} on {event:?}");
-            if let Err(e) = got {
-                assert_eq!(e.code(), "InvalidState");
-                assert!(e.message().contains(from.as_str()));
-            }
-        }
-        assert_eq!(super::EndpointState::initial(true), PendingAcceptance);
-        assert_eq!(super::EndpointState::initial(false), Pending);
-    }
 }

@@ -34,6 +34,13 @@ pub(super) fn param(protocol: Protocol, shape: &str, member: &'static str) -> &'
         (_, "ServiceNames") => "ServiceName",
         (_, "VpcEndpointIds") => "VpcEndpointId",
         (_, "SecurityGroupIds") => "SecurityGroupId",
+        (_, "SecurityGroupRuleIds") => "SecurityGroupRuleId",
+        (_, "AddSubnetIds") => "AddSubnetId",
+        (_, "RemoveSubnetIds") => "RemoveSubnetId",
+        (_, "AddSecurityGroupIds") => "AddSecurityGroupId",
+        (_, "RemoveSecurityGroupIds") => "RemoveSecurityGroupId",
+        (_, "AddNetworkLoadBalancerArns") => "AddNetworkLoadBalancerArn",
+        (_, "RemoveNetworkLoadBalancerArns") => "RemoveNetworkLoadBalancerArn",
         (_, m) => m,
     }
 }
@@ -70,6 +77,8 @@ pub(super) fn element(protocol: Protocol, shape: &str, member: &'static str) -> 
         (_, "Groups") => named("groupSet"),
         (_, "NetworkInterfaceIds") => named("networkInterfaceIdSet"),
         (_, "VpcEndpoints") => named("vpcEndpointSet"),
+        (_, "UnknownIpPermissions") => named("unknownIpPermissionSet"),
+        (_, "RevokedSecurityGroupRules") => named("revokedSecurityGroupRuleSet"),
         (_, m) => lower_camel(m),
     }
 }

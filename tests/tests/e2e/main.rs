@@ -2,6 +2,7 @@
 //! tunnel and a real `redis-server`. One test binary links faster on 2 cores.
 
 mod backpressure;
+mod changes;
 mod containers;
 mod failure_modes;
 mod faults;

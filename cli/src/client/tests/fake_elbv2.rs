@@ -153,4 +153,10 @@ impl elbv2_server::Elbv2 for FakeElbv2 {
     ) -> Result<tonic::Response<pb::DeleteTargetGroupResponse>, tonic::Status> {
         unused()
     }
+    async fn modify_listener(
+        &self,
+        _: tonic::Request<pb::ModifyListenerRequest>,
+    ) -> Result<tonic::Response<pb::ModifyListenerResponse>, tonic::Status> {
+        unused()
+    }
 }
