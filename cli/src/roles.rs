@@ -27,6 +27,11 @@ pub struct StoreArgs {
     /// How long a new endpoint stays `pending` (and a new load balancer `provisioning`), e.g. `1s`, `200ms`, `0`.
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub provisioning_delay: Duration,
+    /// Where connection notifications' events are POSTed, as SNS delivers to an HTTP
+    /// subscriber: `http://host:port/path` for every topic, or `TOPIC_ARN=URL` for one topic
+    /// (repeatable; a topic's own URL wins over the default).
+    #[arg(long, env = "PLEMU_NOTIFICATION_URL", value_delimiter = ',')]
+    pub notification_url: Vec<plemu_control_plane::NotificationUrl>,
 }
 
 impl StoreArgs {
@@ -39,6 +44,7 @@ impl StoreArgs {
             data_dir: self.data_dir.clone(),
             eni_bind_net: self.eni_bind_net,
             provisioning_delay: self.provisioning_delay,
+            notification_urls: self.notification_url.clone(),
         })
         .await
         .with_context(|| format!("cannot open the store in {}", self.data_dir.display()))

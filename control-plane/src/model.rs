@@ -3,6 +3,7 @@
 pub(crate) mod attributes;
 pub(crate) mod ec2;
 pub(crate) mod elbv2;
+pub(crate) mod notification;
 pub(crate) mod vpce;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use ec2::{RuleSource, SecurityGroup, SgRule, Subnet, Vpc};
 pub(crate) use elbv2::{HealthCheck, LbNode, LbState, Listener, LoadBalancer, Target, TargetGroup};
+pub(crate) use notification::{ConnectionEventType, ConnectionNotification, NotificationTarget};
 pub(crate) use vpce::{
     Endpoint, EndpointEvent, EndpointState, Eni, Permission, PrivateDns, PrivateDnsState, Service,
 };
@@ -139,6 +141,7 @@ resources! {
     listeners: Listener => "listener",
     services: Service => "service",
     endpoints: Endpoint => "endpoint",
+    notifications: ConnectionNotification => "notification",
 }
 
 fn diff_map<T: Serialize + PartialEq>(

@@ -68,6 +68,8 @@ pub enum Elbv2Command {
     SetSecurityGroups(SetSecurityGroupsArgs),
     #[command(flatten)]
     Teardown(super::teardown::Elbv2Teardown),
+    #[command(flatten)]
+    Tags(super::tag_verbs::Elbv2Tags),
 }
 
 /// Builds the request for `cmd`, then calls it.
@@ -78,6 +80,7 @@ pub(super) async fn run(
     use Elbv2Command as C;
     match cmd {
         C::Teardown(t) => super::teardown::elbv2(conn, t).await,
+        C::Tags(t) => super::tag_verbs::elbv2(conn, t).await,
         C::CreateLoadBalancer(a) => call!(
             conn,
             Elbv2Client,

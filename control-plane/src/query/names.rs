@@ -34,6 +34,10 @@ pub(super) fn param(protocol: Protocol, shape: &str, member: &'static str) -> &'
         (_, "ServiceNames") => "ServiceName",
         (_, "VpcEndpointIds") => "VpcEndpointId",
         (_, "SecurityGroupIds") => "SecurityGroupId",
+        (_, "Resources") => "ResourceId",
+        ("DeleteVpcEndpointConnectionNotificationsRequest", "ConnectionNotificationIds") => {
+            "ConnectionNotificationId"
+        }
         (_, m) => m,
     }
 }
@@ -97,7 +101,10 @@ pub(super) fn listed_when_empty(shape: &str, member: &str) -> bool {
                 | "TargetGroups"
                 | "TargetHealthDescriptions"
                 | "Listeners"
+                | "TagDescriptions"
+                | "ConnectionNotificationSet"
         )
+        || (shape == "DescribeTagsResponse" && member == "Tags")
 }
 
 /// `VpcEndpointId` -> `vpcEndpointId`.
