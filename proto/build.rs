@@ -2,14 +2,19 @@
 //! machine needs no system `protoc`.
 
 /// The AWS-shaped API: its messages print as JSON the way the AWS CLI does.
-const API_FILES: [&str; 4] = [
+const API_FILES: [&str; 6] = [
     "proto/plemu/v1/common.proto",
+    "proto/plemu/v1/tags.proto",
+    "proto/plemu/v1/notifications.proto",
     "proto/plemu/v1/ec2.proto",
     "proto/plemu/v1/vpce.proto",
     "proto/plemu/v1/elbv2.proto",
 ];
 /// Between plemu's own processes.
 const INTERNAL_FILES: [&str; 2] = ["proto/plemu/v1/agent.proto", "proto/plemu/v1/tunnel.proto"];
+
+/// Messages whose every member is printed, even empty.
+const ALWAYS_WHOLE: [&str; 3] = ["Tag", "TagDescription", "ElbTagDescription"];
 
 /// Fields whose AWS name or shape is not the field's: (field path, serde attribute).
 const AWS_SHAPES: [(&str, &str); 16] = [
@@ -108,8 +113,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             builder = builder
                 .type_attribute(&path, "#[derive(serde::Serialize, serde::Deserialize)]")
-                .type_attribute(&path, "#[serde(rename_all = \"PascalCase\", default)]")
-                .field_attribute(&path, omit);
+                .type_attribute(&path, "#[serde(rename_all = \"PascalCase\", default)]");
+            // A tag prints whole (`"Value": ""`, `"Tags": []`), as AWS answers it.
+            if !ALWAYS_WHOLE.contains(&message.as_str()) {
+                builder = builder.field_attribute(&path, omit);
+            }
         }
     }
     for (field, attribute) in AWS_SHAPES {

@@ -26,10 +26,12 @@ macro_rules! call {
 mod ec2;
 mod elbv2;
 mod modify;
+mod notification;
 mod page;
 mod security_group;
 mod shapes;
 mod shorthand;
+mod tag_verbs;
 mod teardown;
 mod vpce;
 

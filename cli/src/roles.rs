@@ -36,6 +36,11 @@ pub struct StoreArgs {
     /// How long a connection request stays `pendingAcceptance` before it is `expired`.
     #[arg(long, default_value = "168h", value_parser = parse_duration)]
     pub acceptance_expiry: Duration,
+    /// Where connection notifications' events are POSTed, as SNS delivers to an HTTP
+    /// subscriber: `http://host:port/path` for every topic, or `TOPIC_ARN=URL` for one topic
+    /// (repeatable; a topic's own URL wins over the default).
+    #[arg(long, env = "PLEMU_NOTIFICATION_URL", value_delimiter = ',')]
+    pub notification_url: Vec<plemu_control_plane::NotificationUrl>,
 }
 
 impl StoreArgs {
@@ -51,6 +56,7 @@ impl StoreArgs {
             deletion_delay: self.deletion_delay,
             deleted_retention: self.deleted_retention,
             acceptance_expiry: self.acceptance_expiry,
+            notification_urls: self.notification_url.clone(),
         })
         .await
         .with_context(|| format!("cannot open the store in {}", self.data_dir.display()))

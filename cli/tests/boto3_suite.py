@@ -70,6 +70,78 @@ def redis(addr, *args):
         return reply.decode()
 
 
+def check_tags_and_notifications(ec2, elb, cec2, vpc_id, svc_id, nlb, tg, cvpc):
+    """CreateTags/DeleteTags/DescribeTags, AddTags/RemoveTags/DescribeTags, Describe filters and
+    the connection notification verbs, through boto3's own serializers and parsers."""
+    ec2.create_tags(Resources=[vpc_id, svc_id], Tags=[{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": ""}])
+    got = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["Tags"]
+    assert got == [
+        {"Key": "env", "ResourceId": vpc_id, "ResourceType": "vpc", "Value": "dev"},
+        {"Key": "team", "ResourceId": vpc_id, "ResourceType": "vpc", "Value": ""},
+    ], got
+    svc_tags = ec2.describe_tags(
+        Filters=[{"Name": "resource-type", "Values": ["vpc-endpoint-service"]}, {"Name": "key", "Values": ["e*"]}]
+    )["Tags"]
+    assert [(t["ResourceId"], t["Value"]) for t in svc_tags] == [(svc_id, "dev")], svc_tags
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:env", "Values": ["dev"]}])["Vpcs"]
+    assert [v["VpcId"] for v in vpcs] == [vpc_id], vpcs
+    assert {"Key": "team", "Value": ""} in vpcs[0]["Tags"], vpcs
+    many = [{"Key": f"k{i}", "Value": ""} for i in range(49)]
+    assert error_code(ec2.create_tags, Resources=[vpc_id], Tags=many) == "TagLimitExceeded"
+    assert error_code(ec2.create_tags, Resources=[vpc_id], Tags=[{"Key": "aws:x", "Value": ""}]) == "InvalidParameterValue"
+    assert (
+        error_code(ec2.create_tags, Resources=["vpc-0123456789abcdef0"], Tags=[{"Key": "a", "Value": ""}])
+        == "InvalidVpcID.NotFound"
+    )
+    assert error_code(ec2.describe_tags, Filters=[{"Name": "bogus", "Values": ["x"]}]) == "InvalidParameterValue"
+    ec2.delete_tags(Resources=[vpc_id], Tags=[{"Key": "env", "Value": "other"}, {"Key": "team"}])
+    left = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["Tags"]
+    assert [t["Key"] for t in left] == ["env"], left
+    # Filters on what Describe shows.
+    assert error_code(ec2.describe_subnets, Filters=[{"Name": "nope", "Values": ["x"]}]) == "InvalidParameterValue"
+    pending = cec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-endpoint-state", "Values": ["rejected"]}])
+    assert [e["State"] for e in pending["VpcEndpoints"]] == ["rejected"], pending
+
+    elb.add_tags(ResourceArns=[nlb, tg], Tags=[{"Key": "env", "Value": "dev"}])
+    d = elb.describe_tags(ResourceArns=[nlb, tg])["TagDescriptions"]
+    assert [(x["ResourceArn"], x["Tags"]) for x in d] == [
+        (nlb, [{"Key": "env", "Value": "dev"}]),
+        (tg, [{"Key": "env", "Value": "dev"}]),
+    ], d
+    many = [{"Key": f"k{i}", "Value": ""} for i in range(50)]
+    assert error_code(elb.add_tags, ResourceArns=[nlb], Tags=many) == "TooManyTags"
+    assert error_code(elb.add_tags, ResourceArns=[tg + "x"], Tags=[{"Key": "a", "Value": ""}]) == "ValidationError"
+    elb.remove_tags(ResourceArns=[nlb], TagKeys=["env"])
+    assert elb.describe_tags(ResourceArns=[nlb])["TagDescriptions"][0]["Tags"] == []
+
+    topic = f"arn:aws:sns:us-east-1:{PROVIDER}:vpce-events"
+    n = ec2.create_vpc_endpoint_connection_notification(
+        ServiceId=svc_id, ConnectionNotificationArn=topic, ConnectionEvents=["Connect", "Accept"]
+    )["ConnectionNotification"]
+    assert n["ConnectionNotificationId"].startswith("vpce-nfn-") and n["ConnectionNotificationState"] == "Enabled", n
+    assert n["ConnectionEvents"] == ["Connect", "Accept"] and n["ConnectionNotificationType"] == "Topic", n
+    nid = n["ConnectionNotificationId"]
+    assert (
+        error_code(
+            ec2.create_vpc_endpoint_connection_notification,
+            ServiceId=svc_id,
+            ConnectionNotificationArn="arn:aws:sqs:us-east-1:111111111111:q",
+            ConnectionEvents=["Accept"],
+        )
+        == "InvalidParameter"
+    )
+    r = ec2.modify_vpc_endpoint_connection_notification(ConnectionNotificationId=nid, ConnectionEvents=["Delete"])
+    assert r["ReturnValue"] is True, r
+    got = ec2.describe_vpc_endpoint_connection_notifications(
+        Filters=[{"Name": "service-id", "Values": [svc_id]}]
+    )["ConnectionNotificationSet"]
+    assert [(x["ConnectionNotificationId"], x["ConnectionEvents"]) for x in got] == [(nid, ["Delete"])], got
+    r = ec2.delete_vpc_endpoint_connection_notifications(ConnectionNotificationIds=[nid, "vpce-nfn-0123456789abcdef0"])
+    assert [u["ResourceId"] for u in r["Unsuccessful"]] == ["vpce-nfn-0123456789abcdef0"], r
+    assert r["Unsuccessful"][0]["Error"]["Code"] == "InvalidConnectionNotification", r
+    assert ec2.describe_vpc_endpoint_connection_notifications()["ConnectionNotificationSet"] == []
+
+
 def main():
     ec2, elb = client("ec2", PROVIDER), client("elbv2", PROVIDER)
 
@@ -267,6 +339,9 @@ def main():
     elb.deregister_targets(TargetGroupArn=other_tg, Targets=[{"Id": "127.0.0.1", "Port": 1}])
     health = elb.describe_target_health(TargetGroupArn=other_tg)["TargetHealthDescriptions"]
     assert [h["TargetHealth"]["State"] for h in health] == ["draining"], health
+
+    # --- tags, filters and connection notifications, as boto3 shapes them ------
+    check_tags_and_notifications(ec2, elb, cec2, vpc_id, svc_id, nlb, tg, cvpc)
 
     # --- teardown, in AWS's order ---------------------------------------------
     r = ec2.delete_vpc_endpoint_service_configurations(ServiceIds=[svc_id])

@@ -12,7 +12,9 @@ mod listener_modify;
 mod security_group;
 mod service_detail;
 mod service_modify;
+mod notification;
 mod sg_rules;
+mod tag_verbs;
 mod tags;
 mod target_group;
 mod target_health;
@@ -32,6 +34,8 @@ use crate::error::ApiError;
 use crate::model::Resources;
 use crate::state::Shared;
 
+pub(crate) use notification::EventStream;
+
 /// Serves the `Ec2`, `Elbv2` and `Agent` services on the shared state, and the same actions
 /// through the Query protocols (`crate::query`).
 #[derive(Clone)]
@@ -39,11 +43,22 @@ pub(crate) struct Api {
     pub shared: Shared,
 }
 
+/// The Query action of a table row: the request type's name without `Request`, or its `as` name.
+macro_rules! action_name {
+    ($req:ident) => {
+        crate::query::action_name(stringify!($req))
+    };
+    ($req:ident, $action:literal) => {
+        $action
+    };
+}
+
 /// Implements a gRPC service and its Query front from one table of actions, so that each action
 /// has one handler whichever way it is called: `$query` answers a Query request by its action
-/// name (the request type's name without `Request`), or `None` for an action the table lacks.
+/// name (the request type's name without `Request`, or the `as` name given after it where two
+/// services' actions share a name), or `None` for an action the table lacks.
 macro_rules! service {
-    ($trait:path, $query:ident { $($method:ident($req:ident) -> $resp:ident => $handler:path;)* }) => {
+    ($trait:path, $query:ident { $($method:ident($req:ident) $(as $action:literal)? -> $resp:ident => $handler:path;)* }) => {
         #[tonic::async_trait]
         impl $trait for Api {
             $(
@@ -72,7 +87,7 @@ macro_rules! service {
                 dry_run: bool,
             ) -> Option<Result<crate::query::Node, ApiError>> {
                 $(
-                    if action == crate::query::action_name(stringify!($req)) {
+                    if action == action_name!($req $(, $action)?) {
                         let out = async {
                             let request: pb::$req = form.decode()?;
                             if dry_run {
@@ -125,6 +140,13 @@ service!(pb::ec2_server::Ec2, query_ec2 {
     delete_vpc_endpoints(DeleteVpcEndpointsRequest) -> DeleteVpcEndpointsResponse => endpoint::delete_endpoints;
     modify_vpc_endpoint(ModifyVpcEndpointRequest) -> ModifyVpcEndpointResponse => endpoint_modify::modify_endpoint;
     modify_vpc_endpoint_service_configuration(ModifyVpcEndpointServiceConfigurationRequest) -> ModifyVpcEndpointServiceConfigurationResponse => service_modify::modify_service;
+    create_tags(CreateTagsRequest) -> CreateTagsResponse => tag_verbs::create_tags;
+    delete_tags(DeleteTagsRequest) -> DeleteTagsResponse => tag_verbs::delete_tags;
+    describe_tags(DescribeTagsRequest) -> DescribeTagsResponse => tag_verbs::describe_tags;
+    create_vpc_endpoint_connection_notification(CreateVpcEndpointConnectionNotificationRequest) -> CreateVpcEndpointConnectionNotificationResponse => notification::create_notification;
+    modify_vpc_endpoint_connection_notification(ModifyVpcEndpointConnectionNotificationRequest) -> ModifyVpcEndpointConnectionNotificationResponse => notification::modify_notification;
+    delete_vpc_endpoint_connection_notifications(DeleteVpcEndpointConnectionNotificationsRequest) -> DeleteVpcEndpointConnectionNotificationsResponse => notification::delete_notifications;
+    describe_vpc_endpoint_connection_notifications(DescribeVpcEndpointConnectionNotificationsRequest) -> DescribeVpcEndpointConnectionNotificationsResponse => notification::describe_notifications;
 });
 
 service!(pb::elbv2_server::Elbv2, query_elbv2 {
@@ -149,6 +171,9 @@ service!(pb::elbv2_server::Elbv2, query_elbv2 {
     delete_load_balancer(DeleteLoadBalancerRequest) -> DeleteLoadBalancerResponse => teardown::delete_load_balancer;
     delete_target_group(DeleteTargetGroupRequest) -> DeleteTargetGroupResponse => teardown::delete_target_group;
     modify_listener(ModifyListenerRequest) -> ModifyListenerResponse => listener_modify::modify_listener;
+    add_tags(AddTagsRequest) -> AddTagsResponse => tag_verbs::add_tags;
+    remove_tags(RemoveTagsRequest) -> RemoveTagsResponse => tag_verbs::remove_tags;
+    describe_tags(DescribeElbTagsRequest) as "DescribeTags" -> DescribeElbTagsResponse => tag_verbs::describe_elb_tags;
 });
 
 /// A fingerprint of a create request's parameters, for client-token idempotency.

@@ -1,27 +1,38 @@
 //! EC2 `Filter`s: named fields, `tag:<key>`, `tag-key`, and `*`/`?` wildcards in values.
+//!
+//! Every Describe filters what it shows: the filters of each answer's items are here, on the
+//! API's own types (an endpoint shown `failed` is found by `vpc-endpoint-state=failed`).
+//!
+//! # Layout
+//! - `ec2`: VPCs, subnets, security groups.
+//! - `vpce`: endpoint services (both views), their permissions, connections and endpoints.
+
+mod ec2;
+mod vpce;
 
 use plemu_proto::pb;
 
 use crate::error::ApiError;
-use crate::model::Tag;
 
 /// A resource that Describe* filters apply to.
 pub(crate) trait Filterable {
     /// The filter names it knows, besides `tag:<key>` and `tag-key`.
     const FILTERS: &'static [&'static str];
+    /// Whether `tag:<key>` and `tag-key` apply (AWS documents them for tagged resources only).
+    const TAGGED: bool = true;
     /// The resource's values for filter `name` (one of [`Self::FILTERS`]).
     fn values(&self, name: &str) -> Vec<String>;
     /// The resource's tags.
-    fn tags(&self) -> &[Tag];
+    fn tags(&self) -> &[pb::Tag] {
+        &[]
+    }
 }
 
 /// `InvalidParameterValue` for a filter name `T` does not know.
 pub(crate) fn check<T: Filterable>(filters: &[pb::Filter]) -> Result<(), ApiError> {
     for f in filters {
-        if !(f.name.starts_with("tag:")
-            || f.name == "tag-key"
-            || T::FILTERS.contains(&f.name.as_str()))
-        {
+        let tag = f.name.starts_with("tag:") || f.name == "tag-key";
+        if !((tag && T::TAGGED) || T::FILTERS.contains(&f.name.as_str())) {
             return Err(ApiError::invalid(
                 "InvalidParameterValue",
                 format!("The filter '{}' is invalid", f.name),
@@ -60,6 +71,16 @@ pub(crate) fn apply<T: Filterable>(
     Ok(items.into_iter().filter(|i| matches(i, filters)).collect())
 }
 
+/// `true`/`false` as filters compare booleans.
+fn flag(b: bool) -> String {
+    b.to_string()
+}
+
+/// The region of a service name `com.amazonaws.vpce.REGION.ID`.
+fn service_region(name: &str) -> String {
+    name.split('.').nth(3).unwrap_or_default().to_string()
+}
+
 /// EC2's filter wildcards: `*` any run, `?` one character.
 fn glob(pattern: &str, s: &str) -> bool {
     let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), s.chars().collect());
@@ -87,14 +108,23 @@ fn glob(pattern: &str, s: &str) -> bool {
 mod tests {
     use super::*;
 
-    struct Item(Vec<Tag>);
+    struct Item(Vec<pb::Tag>);
     impl Filterable for Item {
         const FILTERS: &'static [&'static str] = &["name"];
         fn values(&self, _: &str) -> Vec<String> {
             vec!["redis-nlb".into()]
         }
-        fn tags(&self) -> &[Tag] {
+        fn tags(&self) -> &[pb::Tag] {
             &self.0
+        }
+    }
+
+    struct Untagged;
+    impl Filterable for Untagged {
+        const FILTERS: &'static [&'static str] = &["name"];
+        const TAGGED: bool = false;
+        fn values(&self, _: &str) -> Vec<String> {
+            Vec::new()
         }
     }
 
@@ -107,7 +137,7 @@ mod tests {
 
     #[test]
     fn filters_match_fields_tags_and_wildcards() {
-        let item = Item(vec![Tag {
+        let item = Item(vec![pb::Tag {
             key: "env".into(),
             value: "dev".into(),
         }]);
@@ -126,6 +156,7 @@ mod tests {
             check::<Item>(&[f("bogus", "x")]).unwrap_err().code(),
             "InvalidParameterValue"
         );
+        assert!(check::<Untagged>(&[f("tag-key", "x")]).is_err());
         assert!(glob("*", "") && glob("a*c", "abbc") && !glob("a*d", "abc"));
     }
 }

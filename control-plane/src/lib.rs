@@ -15,6 +15,7 @@
 //! - `state`: resources behind one lock, committed to the store before each answer; timers.
 //! - `store`: redb, one table of `kind/id` -> JSON.
 //! - `watch`: the desired state each provider or consumer agent serves.
+//! - `notify`: connection notifications' events, to watch streams and an HTTP sink.
 //! - [`error`]: [`ApiError`] (AWS error codes) and [`Error`] (open/serve failures).
 #![warn(missing_docs)]
 
@@ -23,6 +24,7 @@ mod bind_net;
 pub mod error;
 mod filter;
 mod model;
+mod notify;
 mod page;
 mod port;
 mod query;
@@ -41,6 +43,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
 pub use error::{ApiError, Error, StoreError};
+pub use notify::NotificationUrl;
 pub use plemu_proto::agent_token::AgentSecret;
 
 /// How the control plane stores its state and paces its state machines.
@@ -65,6 +68,9 @@ pub struct Config {
     /// How long a connection request waits in `pendingAcceptance` before it is `expired`.
     /// Default 7 days.
     pub acceptance_expiry: Duration,
+    /// Where connection notifications' events are POSTed as SNS would deliver them (one URL for
+    /// every topic, or per topic). Empty: to the `WatchConnectionEvents` streams only.
+    pub notification_urls: Vec<NotificationUrl>,
 }
 
 impl Default for Config {
@@ -76,6 +82,7 @@ impl Default for Config {
             deletion_delay: Duration::from_secs(1),
             deleted_retention: Duration::from_secs(600),
             acceptance_expiry: Duration::from_secs(7 * 24 * 3600),
+            notification_urls: Vec::new(),
         }
     }
 }

@@ -4,6 +4,7 @@ pub(crate) mod attributes;
 pub(crate) mod ec2;
 pub(crate) mod elbv2;
 pub(crate) mod lifecycle;
+pub(crate) mod notification;
 pub(crate) mod vpce;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ pub(crate) use ec2::{RuleSource, SecurityGroup, SgRule, Subnet, Vpc};
 pub(crate) use elbv2::{HealthCheck, LbNode, LbState, Listener, LoadBalancer, Target, TargetGroup};
 pub(crate) use lifecycle::{EndpointEvent, EndpointState, ServiceEvent, ServiceState};
 pub(crate) use vpce::{Endpoint, Eni, Permission, PrivateDns, PrivateDnsState, Service};
+pub(crate) use notification::{ConnectionEventType, ConnectionNotification, NotificationTarget};
 
 /// A resource tag.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +148,7 @@ resources! {
     listeners: Listener => "listener",
     services: Service => "service",
     endpoints: Endpoint => "endpoint",
+    notifications: ConnectionNotification => "notification",
 }
 
 fn diff_map<T: Serialize + PartialEq>(

@@ -1,4 +1,4 @@
-//! The API address's router: the `Ec2` and `Elbv2` gRPC services, `grpc.health.v1.Health`,
+//! The API address's router: the `Ec2`, `Elbv2` and `ConnectionEvents` gRPC services, `grpc.health.v1.Health`,
 //! server reflection, and the Query front at `/`, all on one port.
 
 use plemu_proto::pb;
@@ -35,12 +35,20 @@ pub(crate) async fn routes(api: Api) -> Result<(Routes, HealthReporter), Error> 
         let b = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(plemu_proto::FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET);
-        ["plemu.v1.Ec2", "plemu.v1.Elbv2", "grpc.health.v1.Health"]
-            .into_iter()
-            .fold(b, |b, name| b.with_service_name(name))
+        [
+            "plemu.v1.Ec2",
+            "plemu.v1.Elbv2",
+            "plemu.v1.ConnectionEvents",
+            "grpc.health.v1.Health",
+        ]
+        .into_iter()
+        .fold(b, |b, name| b.with_service_name(name))
     };
     let grpc = Routes::new(pb::ec2_server::Ec2Server::new(api.clone()))
         .add_service(pb::elbv2_server::Elbv2Server::new(api.clone()))
+        .add_service(pb::connection_events_server::ConnectionEventsServer::new(
+            api.clone(),
+        ))
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?);

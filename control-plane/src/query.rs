@@ -161,7 +161,7 @@ async fn answer(api: &Api, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Respo
 }
 
 /// A request id in AWS's form (a random UUID).
-fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     let b: [u8; 16] = rand::random();
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(

@@ -82,6 +82,8 @@ pub(crate) struct Inner {
     pub agent_secret: AgentSecret,
     /// Where ENI bind addresses come from (the configured block, or the data directory's own).
     pub eni_bind_net: ipnet::Ipv4Net,
+    /// Delivers connection notifications' events.
+    pub notifier: crate::notify::Notifier,
     /// In an `Arc` so that a commit can own the lock (see [`Shared::mutate`]).
     state: Arc<Mutex<State>>,
     store: Store,
@@ -123,18 +125,25 @@ impl Shared {
         let mut res = Resources::load(store.load()?)?;
         lifecycle::date_undated(&mut res, unix_millis());
         let (version, _) = watch::channel(1);
+        let tasks = TaskTracker::new();
+        let shutdown = CancellationToken::new();
+        let notifier =
+            crate::notify::Notifier::new(&config.notification_urls, shutdown.clone(), |run| {
+                tasks.spawn(run);
+            });
         let shared = Self(Arc::new(Inner {
             config,
             agent_secret,
             eni_bind_net,
+            notifier,
             state: Arc::new(Mutex::new(State {
                 res,
                 ..State::default()
             })),
             store,
             version,
-            tasks: TaskTracker::new(),
-            shutdown: CancellationToken::new(),
+            tasks,
+            shutdown,
             next_agent: AtomicU64::new(1),
         }));
         let st = shared.state.lock().await;
@@ -172,12 +181,14 @@ impl Shared {
         let mut st = Arc::clone(&self.state).lock_owned().await;
         let mut draft = st.res.clone();
         let out = f(&mut draft)?;
+        crate::notify::cascade(&mut draft);
         let ops = draft.diff(&st.res)?;
         if !ops.is_empty() {
             let this = self.clone();
             tokio::task::spawn_blocking(move || {
                 this.store.write(ops)?;
-                st.res = draft;
+                let old = std::mem::replace(&mut st.res, draft);
+                this.notifier.publish(crate::notify::between(&old, &st.res));
                 this.bump();
                 Ok::<_, StoreError>(())
             })

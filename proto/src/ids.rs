@@ -122,6 +122,8 @@ ec2_id!(/// An interface endpoint id, `vpce-…`.
     VpcEndpointId, "vpce-", "vpc endpoint id");
 ec2_id!(/// An endpoint service id, `vpce-svc-…`.
     VpcEndpointServiceId, "vpce-svc-", "vpc endpoint service id");
+ec2_id!(/// A connection notification id, `vpce-nfn-…`.
+    ConnectionNotificationId, "vpce-nfn-", "connection notification id");
 ec2_id!(/// A network interface id, `eni-…`.
     NetworkInterfaceId, "eni-", "network interface id");
 ec2_id!(/// A DHCP options set id, `dopt-…`.

@@ -70,6 +70,9 @@ pub enum Ec2Command {
     Teardown(super::teardown::Ec2Teardown),
     #[command(flatten)]
     Modify(super::modify::Ec2Modify),
+    Tags(super::tag_verbs::Ec2Tags),
+    #[command(flatten)]
+    Notifications(super::notification::Ec2Notifications),
 }
 
 /// Builds the request for `cmd`, then calls it.
@@ -81,6 +84,8 @@ pub(super) async fn run(
     match cmd {
         C::Teardown(t) => super::teardown::ec2(conn, t).await,
         C::Modify(m) => super::modify::ec2(conn, m).await,
+        C::Tags(t) => super::tag_verbs::ec2(conn, t).await,
+        C::Notifications(n) => super::notification::ec2(conn, n).await,
         C::CreateVpc(a) => call!(conn, Ec2Client, create_vpc, "CreateVpc", a.request()),
         C::DescribeVpcs(a) => call!(conn, Ec2Client, describe_vpcs, "DescribeVpcs", a.request()),
         C::ModifyVpcAttribute(a) => call!(

@@ -70,6 +70,7 @@ pub enum Elbv2Command {
     Teardown(super::teardown::Elbv2Teardown),
     #[command(flatten)]
     Modify(super::modify::Elbv2Modify),
+    Tags(super::tag_verbs::Elbv2Tags),
 }
 
 /// Builds the request for `cmd`, then calls it.
@@ -81,6 +82,7 @@ pub(super) async fn run(
     match cmd {
         C::Teardown(t) => super::teardown::elbv2(conn, t).await,
         C::Modify(m) => super::modify::elbv2(conn, m).await,
+        C::Tags(t) => super::tag_verbs::elbv2(conn, t).await,
         C::CreateLoadBalancer(a) => call!(
             conn,
             Elbv2Client,

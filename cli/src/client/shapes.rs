@@ -42,6 +42,11 @@ impl Fields {
         Ok(self.scalar(key)?.unwrap_or_default())
     }
 
+    /// A string member, `None` when absent.
+    pub(crate) fn opt_string(&mut self, key: &'static str) -> Result<Option<String>, String> {
+        self.scalar(key)
+    }
+
     /// An integer member, `None` when absent.
     pub(crate) fn opt_i32(&mut self, key: &'static str) -> Result<Option<i32>, String> {
         self.scalar(key)?
@@ -228,6 +233,14 @@ pub(crate) fn tag(f: &mut Fields) -> Result<pb::Tag, String> {
     Ok(pb::Tag {
         key: f.string("Key")?,
         value: f.string("Value")?,
+    })
+}
+
+/// `Key=k` or `Key=k,Value=v` (DeleteTags: the value, when given, must match).
+pub(crate) fn delete_tag(f: &mut Fields) -> Result<pb::DeleteTag, String> {
+    Ok(pb::DeleteTag {
+        key: f.string("Key")?,
+        value: f.opt_string("Value")?,
     })
 }
 

@@ -55,11 +55,13 @@ pub(crate) fn usage_text<T: std::fmt::Debug>(r: Result<T, CallError>) -> String 
 
 // === the contract: one verb per RPC, one flag per request field ===
 
-const PROTOS: [&str; 4] = [
+const PROTOS: [&str; 6] = [
     include_str!("../../../proto/proto/plemu/v1/common.proto"),
     include_str!("../../../proto/proto/plemu/v1/ec2.proto"),
     include_str!("../../../proto/proto/plemu/v1/vpce.proto"),
     include_str!("../../../proto/proto/plemu/v1/elbv2.proto"),
+    include_str!("../../../proto/proto/plemu/v1/tags.proto"),
+    include_str!("../../../proto/proto/plemu/v1/notifications.proto"),
 ];
 
 fn kebab(name: &str) -> String {

@@ -246,6 +246,47 @@ fn build(
         ],
     );
     let vpce = text(&vpce, "/VpcEndpoint/VpcEndpointId");
+    // Tags and a connection notification, made through this front.
+    call(
+        provider,
+        &[
+            "ec2",
+            "create-tags",
+            "--resources",
+            &vpc,
+            &svc,
+            "--tags",
+            "Key=env,Value=dev",
+            "Key=team,Value=",
+        ],
+    );
+    call(
+        provider,
+        &[
+            "elbv2",
+            "add-tags",
+            "--resource-arns",
+            &nlb,
+            &tg,
+            "--tags",
+            "Key=env,Value=dev",
+        ],
+    );
+    let topic = format!("arn:aws:sns:us-east-1:{provider}:vpce-events");
+    call(
+        provider,
+        &[
+            "ec2",
+            "create-vpc-endpoint-connection-notification",
+            "--service-id",
+            &svc,
+            "--connection-notification-arn",
+            &topic,
+            "--connection-events",
+            "Connect",
+            "Accept",
+        ],
+    );
     let describe = |account: &str, args: &[&str]| {
         (
             account.to_string(),
@@ -304,6 +345,25 @@ fn build(
             ],
         ),
         describe(provider, &["ec2", "describe-vpc-endpoint-connections"]),
+        describe(provider, &["ec2", "describe-tags"]),
+        describe(
+            provider,
+            &[
+                "ec2",
+                "describe-tags",
+                "--filters",
+                "Name=resource-type,Values=vpc",
+                "Name=key,Values=team",
+            ],
+        ),
+        describe(
+            provider,
+            &["elbv2", "describe-tags", "--resource-arns", &nlb, &tg],
+        ),
+        describe(
+            provider,
+            &["ec2", "describe-vpc-endpoint-connection-notifications"],
+        ),
         describe(
             consumer,
             &["ec2", "describe-security-groups", "--group-ids", &sg],

@@ -6,8 +6,8 @@ use plemu_proto::pb;
 use super::endpoint::dns_entries;
 use super::vpce::owned_service;
 use crate::error::ApiError;
-use crate::filter::{self, Filterable};
-use crate::model::{Endpoint, EndpointEvent, Service, Tag};
+use crate::filter;
+use crate::model::{Endpoint, EndpointEvent, Service};
 use crate::state::Shared;
 
 pub(super) async fn accept_connections(
@@ -96,53 +96,28 @@ pub(super) async fn describe_connections(
                     .map(|v| (e, v))
             })
             .collect();
+        let conns = conns.into_iter().map(|(e, v)| pb::VpcEndpointConnection {
+            service_id: v.id.clone(),
+            vpc_endpoint_id: e.id.clone(),
+            vpc_endpoint_owner: e.owner.account.clone(),
+            vpc_endpoint_state: e.state.as_str().into(),
+            creation_timestamp: e.created.clone(),
+            dns_entries: dns_entries(e, Some(v)),
+            network_load_balancer_arns: v.nlb_arns.clone(),
+            ip_address_type: "ipv4".into(),
+            vpc_endpoint_connection_id: String::new(),
+        });
         let conns = filter::apply(conns, &req.filters)?;
-        let (conns, next_token) = crate::page::page(
+        let (vpc_endpoint_connections, next_token) = crate::page::page(
             conns,
             req.max_results,
             &req.next_token,
             crate::page::Sizes::Ec2Range,
         )?;
-        let vpc_endpoint_connections = conns
-            .into_iter()
-            .map(|(e, v)| pb::VpcEndpointConnection {
-                service_id: v.id.clone(),
-                vpc_endpoint_id: e.id.clone(),
-                vpc_endpoint_owner: e.owner.account.clone(),
-                vpc_endpoint_state: e.state.as_str().into(),
-                creation_timestamp: e.created.clone(),
-                dns_entries: dns_entries(e, Some(v)),
-                network_load_balancer_arns: v.nlb_arns.clone(),
-                ip_address_type: "ipv4".into(),
-                vpc_endpoint_connection_id: String::new(),
-            })
-            .collect();
         Ok(pb::DescribeVpcEndpointConnectionsResponse {
             vpc_endpoint_connections,
             next_token,
         })
     })
     .await
-}
-
-impl Filterable for (&Endpoint, &Service) {
-    const FILTERS: &'static [&'static str] = &[
-        "service-id",
-        "vpc-endpoint-state",
-        "vpc-endpoint-owner",
-        "vpc-endpoint-id",
-        "ip-address-type",
-    ];
-    fn values(&self, name: &str) -> Vec<String> {
-        vec![match name {
-            "service-id" => self.1.id.clone(),
-            "vpc-endpoint-state" => self.0.state.as_str().into(),
-            "vpc-endpoint-owner" => self.0.owner.account.clone(),
-            "vpc-endpoint-id" => self.0.id.clone(),
-            _ => "ipv4".into(),
-        }]
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.0.tags
-    }
 }

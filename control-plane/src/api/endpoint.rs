@@ -9,7 +9,7 @@ use super::service_detail::{not_a_service, visible_service};
 use super::vpce::by_token;
 use super::{fingerprint, tags, visible_vpc};
 use crate::error::ApiError;
-use crate::filter::{self, Filterable};
+use crate::filter;
 use crate::model::{Endpoint, EndpointEvent, EndpointState, Eni, Owner, Service, Tag, now_iso};
 use crate::state::{Shared, State};
 use crate::validate;
@@ -154,7 +154,7 @@ pub(super) async fn describe_endpoints(
             }
             eps.retain(|e| req.vpc_endpoint_ids.contains(&e.id));
         }
-        let eps = filter::apply(eps, &req.filters)?;
+        let eps = filter::apply(eps.into_iter().map(|e| endpoint_to_pb(st, e)), &req.filters)?;
         let (eps, next_token) = crate::page::page(
             eps,
             req.max_results,
@@ -162,7 +162,7 @@ pub(super) async fn describe_endpoints(
             crate::page::Sizes::Ec2Capped,
         )?;
         Ok(pb::DescribeVpcEndpointsResponse {
-            vpc_endpoints: eps.into_iter().map(|e| endpoint_to_pb(st, e)).collect(),
+            vpc_endpoints: eps,
             next_token,
         })
     })
@@ -263,30 +263,6 @@ fn endpoint_to_pb(st: &State, e: &Endpoint) -> pb::VpcEndpoint {
                 f.address, f.network_interface_id, f.error
             ),
         }),
-    }
-}
-
-impl Filterable for &Endpoint {
-    const FILTERS: &'static [&'static str] = &[
-        "vpc-id",
-        "service-name",
-        "vpc-endpoint-id",
-        "vpc-endpoint-state",
-        "vpc-endpoint-type",
-        "ip-address-type",
-    ];
-    fn values(&self, name: &str) -> Vec<String> {
-        vec![match name {
-            "vpc-id" => self.vpc_id.clone(),
-            "service-name" => self.service_name.clone(),
-            "vpc-endpoint-id" => self.id.clone(),
-            "vpc-endpoint-state" => self.state.as_str().into(),
-            "vpc-endpoint-type" => "Interface".into(),
-            _ => "ipv4".into(),
-        }]
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.tags
     }
 }
 

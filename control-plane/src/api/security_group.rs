@@ -7,7 +7,7 @@ use plemu_proto::pb;
 
 use super::{tags, visible_vpc};
 use crate::error::ApiError;
-use crate::filter::{self, Filterable};
+use crate::filter;
 use crate::model::{Owner, Resources, RuleSource, SecurityGroup, SgRule, Tag, Vpc};
 use crate::state::Shared;
 use crate::validate;
@@ -183,7 +183,10 @@ pub(super) async fn describe_security_groups(
             }
             groups.retain(|g| req.group_names.contains(&g.name));
         }
-        let groups = filter::apply(groups, &req.filters)?;
+        let groups = filter::apply(
+            groups.into_iter().map(|g| group_to_pb(&st.res, g)),
+            &req.filters,
+        )?;
         let (groups, next_token) = crate::page::page(
             groups,
             req.max_results,
@@ -191,10 +194,7 @@ pub(super) async fn describe_security_groups(
             crate::page::Sizes::Ec2Range,
         )?;
         Ok(pb::DescribeSecurityGroupsResponse {
-            security_groups: groups
-                .into_iter()
-                .map(|g| group_to_pb(&st.res, g))
-                .collect(),
+            security_groups: groups,
             next_token,
         })
     })
@@ -321,28 +321,6 @@ fn group_to_pb(res: &Resources, g: &SecurityGroup) -> pb::SecurityGroup {
         ip_permissions_egress: permissions(res, &g.egress),
         tags: Tag::to_pb(&g.tags),
         security_group_arn: arn(g),
-    }
-}
-
-impl Filterable for &SecurityGroup {
-    const FILTERS: &'static [&'static str] = &[
-        "vpc-id",
-        "group-name",
-        "group-id",
-        "description",
-        "owner-id",
-    ];
-    fn values(&self, name: &str) -> Vec<String> {
-        vec![match name {
-            "vpc-id" => self.vpc_id.clone(),
-            "group-name" => self.name.clone(),
-            "description" => self.description.clone(),
-            "owner-id" => self.owner.account.clone(),
-            _ => self.id.clone(),
-        }]
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.tags
     }
 }
 

@@ -5,7 +5,7 @@ use plemu_proto::pb;
 
 use super::vpce::base_dns_name;
 use crate::error::ApiError;
-use crate::filter::{self, Filterable};
+use crate::filter;
 use crate::model::{PrivateDnsState, Service, Tag};
 use crate::state::Shared;
 use crate::validate;
@@ -16,22 +16,21 @@ pub(super) async fn describe_service_details(
     req: pb::DescribeVpcEndpointServicesRequest,
 ) -> Result<pb::DescribeVpcEndpointServicesResponse, ApiError> {
     s.read(|st| {
-        let mut svcs: Vec<Detail<'_>> = st
+        let mut svcs: Vec<&Service> = st
             .res
             .services
             .values()
             .filter(|v| visible_service(v, caller))
-            .map(Detail)
             .collect();
         for name in &req.service_names {
-            if !svcs.iter().any(|d| &d.0.name == name) {
+            if !svcs.iter().any(|v| &v.name == name) {
                 return Err(not_a_service(name));
             }
         }
         if !req.service_names.is_empty() {
-            svcs.retain(|d| req.service_names.contains(&d.0.name));
+            svcs.retain(|v| req.service_names.contains(&v.name));
         }
-        let svcs = filter::apply(svcs, &req.filters)?;
+        let svcs = filter::apply(svcs.into_iter().map(detail_to_pb), &req.filters)?;
         let (svcs, next_token) = crate::page::page(
             svcs,
             req.max_results,
@@ -39,8 +38,8 @@ pub(super) async fn describe_service_details(
             crate::page::Sizes::Ec2Capped,
         )?;
         Ok(pb::DescribeVpcEndpointServicesResponse {
-            service_names: svcs.iter().map(|d| d.0.name.clone()).collect(),
-            service_details: svcs.into_iter().map(|d| detail_to_pb(d.0)).collect(),
+            service_names: svcs.iter().map(|d| d.service_name.clone()).collect(),
+            service_details: svcs,
             next_token,
         })
     })
@@ -101,22 +100,5 @@ fn detail_to_pb(v: &Service) -> pb::ServiceDetail {
             .iter()
             .map(|az| validate::availability_zone_id(&v.owner.region, az))
             .collect(),
-    }
-}
-
-/// A service as a consumer sees it.
-struct Detail<'a>(&'a Service);
-
-impl Filterable for Detail<'_> {
-    const FILTERS: &'static [&'static str] = &["service-name", "service-type", "owner"];
-    fn values(&self, name: &str) -> Vec<String> {
-        vec![match name {
-            "service-name" => self.0.name.clone(),
-            "owner" => self.0.owner.account.clone(),
-            _ => "Interface".into(),
-        }]
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.0.tags
     }
 }

@@ -43,31 +43,86 @@ pub(super) fn ec2(
         }
         tags.extend(Tag::from_pb(&s.tags));
     }
-    check(&tags).map_err(|p| match p {
-        Problem::TooMany(n) => ApiError::invalid(
-            "TagLimitExceeded",
-            format!("The maximum number of tags ({MAX_TAGS}) for a resource has been reached: {n} were given."),
-        ),
-        other => ApiError::invalid("InvalidParameterValue", describe(&other)),
-    })?;
+    check(&tags).map_err(ec2_error)?;
     Ok(tags)
 }
 
-/// The tags of an ELBv2 create.
+/// The tags of an EC2 `CreateTags`, checked as at creation.
+pub(super) fn ec2_given(given: &[pb::Tag]) -> Result<Vec<Tag>, ApiError> {
+    let tags = Tag::from_pb(given);
+    check(&tags).map_err(ec2_error)?;
+    Ok(tags)
+}
+
+/// The tags of an ELBv2 create (or `AddTags`).
 pub(super) fn elbv2(given: &[pb::Tag]) -> Result<Vec<Tag>, ApiError> {
     let tags = Tag::from_pb(given);
-    check(&tags).map_err(|p| match p {
+    check(&tags).map_err(elbv2_error)?;
+    Ok(tags)
+}
+
+/// Adds `add` to a resource's `tags`, a key already there taking the new value; EC2's
+/// `TagLimitExceeded` when the resource would have more than 50.
+pub(super) fn ec2_merge(tags: &mut Vec<Tag>, add: &[Tag]) -> Result<(), ApiError> {
+    merge(tags, add).map_err(ec2_error)
+}
+
+/// [`ec2_merge`] in ELBv2's words (`TooManyTags`).
+pub(super) fn elbv2_merge(tags: &mut Vec<Tag>, add: &[Tag]) -> Result<(), ApiError> {
+    merge(tags, add).map_err(elbv2_error)
+}
+
+/// Whether `key` is in the `aws:` namespace, which users can neither set nor delete.
+pub(super) fn reserved(key: &str) -> bool {
+    key.to_ascii_lowercase().starts_with("aws:")
+}
+
+/// The message for a reserved key.
+pub(super) fn reserved_message(key: &str) -> String {
+    describe(&Problem::Reserved(key.to_string()))
+}
+
+fn merge(tags: &mut Vec<Tag>, add: &[Tag]) -> Result<(), Problem> {
+    let mut merged = tags.clone();
+    for t in add {
+        match merged.iter_mut().find(|o| o.key == t.key) {
+            Some(o) => o.value.clone_from(&t.value),
+            None => merged.push(t.clone()),
+        }
+    }
+    if merged.len() > MAX_TAGS {
+        return Err(Problem::TooMany(merged.len()));
+    }
+    *tags = merged;
+    Ok(())
+}
+
+fn ec2_error(p: Problem) -> ApiError {
+    match p {
+        Problem::TooMany(n) => ApiError::invalid(
+            "TagLimitExceeded",
+            format!(
+                "The maximum number of tags ({MAX_TAGS}) for a resource has been reached: {n} were given."
+            ),
+        ),
+        other => ApiError::invalid("InvalidParameterValue", describe(&other)),
+    }
+}
+
+fn elbv2_error(p: Problem) -> ApiError {
+    match p {
         Problem::TooMany(n) => ApiError::invalid(
             "TooManyTags",
-            format!("You've reached the limit on the number of tags ({MAX_TAGS}) for this resource: {n} were given."),
+            format!(
+                "You've reached the limit on the number of tags ({MAX_TAGS}) for this resource: {n} were given."
+            ),
         ),
         Problem::Duplicate(key) => ApiError::invalid(
             "DuplicateTagKeys",
             format!("A tag key was specified more than once: '{key}'"),
         ),
         other => ApiError::validation(describe(&other)),
-    })?;
-    Ok(tags)
+    }
 }
 
 fn check(tags: &[Tag]) -> Result<(), Problem> {
@@ -84,7 +139,7 @@ fn check(tags: &[Tag]) -> Result<(), Problem> {
         if t.value.chars().count() > MAX_VALUE {
             return Err(Problem::LongValue(t.key.clone()));
         }
-        if t.key.to_ascii_lowercase().starts_with("aws:") {
+        if reserved(&t.key) {
             return Err(Problem::Reserved(t.key.clone()));
         }
         if tags[..i].iter().any(|o| o.key == t.key) {

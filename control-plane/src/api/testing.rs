@@ -30,6 +30,8 @@ impl tonic::service::Interceptor for As {
 
 pub(crate) type Ec2 = pb::ec2_client::Ec2Client<InterceptedService<Channel, As>>;
 pub(crate) type Elb = pb::elbv2_client::Elbv2Client<InterceptedService<Channel, As>>;
+pub(crate) type Events =
+    pb::connection_events_client::ConnectionEventsClient<InterceptedService<Channel, As>>;
 pub(crate) type Agent = pb::agent_client::AgentClient<InterceptedService<Channel, Bearer>>;
 
 /// Adds an agent token to every request.
@@ -62,6 +64,11 @@ impl Server {
     /// Serves the store in `dir` with no provisioning delay.
     pub async fn start(dir: &Path) -> Self {
         Self::start_with(dir, |_| {}).await
+    }
+
+    /// [`Server::start`], POSTing connection notifications to `urls`.
+    pub async fn start_notifying(dir: &Path, urls: Vec<crate::NotificationUrl>) -> Self {
+        Self::start_with(dir, |c| c.notification_urls = urls).await
     }
 
     /// Serves the store in `dir` with no provisioning or deletion delay, then what `tune` sets.
@@ -117,6 +124,14 @@ impl Server {
 
     pub fn elb(&self, account: &str) -> Elb {
         pb::elbv2_client::Elbv2Client::with_interceptor(self.channel.clone(), caller(account))
+    }
+
+    /// A `ConnectionEvents` client (plemu's watch of connection notifications).
+    pub fn events(&self, account: &str) -> Events {
+        pb::connection_events_client::ConnectionEventsClient::with_interceptor(
+            self.channel.clone(),
+            caller(account),
+        )
     }
 
     /// An Agent client with a token for everything.

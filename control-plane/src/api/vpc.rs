@@ -8,7 +8,7 @@ use plemu_proto::pb;
 
 use super::{security_group, tags, visible_vpc};
 use crate::error::ApiError;
-use crate::filter::{self, Filterable};
+use crate::filter;
 use crate::model::{Owner, Resources, Subnet, Tag, Vpc};
 use crate::state::Shared;
 use crate::validate;
@@ -58,17 +58,14 @@ pub(super) async fn describe_vpcs(
             }
             vpcs.retain(|v| req.vpc_ids.contains(&v.id));
         }
-        let vpcs = filter::apply(vpcs, &req.filters)?;
+        let vpcs = filter::apply(vpcs.into_iter().map(vpc_to_pb), &req.filters)?;
         let (vpcs, next_token) = crate::page::page(
             vpcs,
             req.max_results,
             &req.next_token,
             crate::page::Sizes::Ec2Range,
         )?;
-        Ok(pb::DescribeVpcsResponse {
-            vpcs: vpcs.into_iter().map(vpc_to_pb).collect(),
-            next_token,
-        })
+        Ok(pb::DescribeVpcsResponse { vpcs, next_token })
     })
     .await
 }
@@ -210,7 +207,10 @@ pub(super) async fn describe_subnets(
             }
             subnets.retain(|v| req.subnet_ids.contains(&v.id));
         }
-        let subnets = filter::apply(subnets, &req.filters)?;
+        let subnets = filter::apply(
+            subnets.into_iter().map(|n| subnet_to_pb(&st.res, n)),
+            &req.filters,
+        )?;
         let (subnets, next_token) = crate::page::page(
             subnets,
             req.max_results,
@@ -218,10 +218,7 @@ pub(super) async fn describe_subnets(
             crate::page::Sizes::Ec2Range,
         )?;
         Ok(pb::DescribeSubnetsResponse {
-            subnets: subnets
-                .into_iter()
-                .map(|n| subnet_to_pb(&st.res, n))
-                .collect(),
+            subnets,
             next_token,
         })
     })
@@ -311,60 +308,6 @@ fn subnet_to_pb(res: &Resources, n: &Subnet) -> pb::Subnet {
         default_for_az: false,
         map_public_ip_on_launch: false,
         tags: Tag::to_pb(&n.tags),
-    }
-}
-
-impl Filterable for &Vpc {
-    const FILTERS: &'static [&'static str] = &[
-        "vpc-id",
-        "cidr",
-        "cidr-block",
-        "cidr-block-association.cidr-block",
-        "state",
-        "owner-id",
-        "is-default",
-        "dhcp-options-id",
-    ];
-    fn values(&self, name: &str) -> Vec<String> {
-        vec![match name {
-            "vpc-id" => self.id.clone(),
-            "state" => "available".into(),
-            "owner-id" => self.owner.account.clone(),
-            "is-default" => "false".into(),
-            "dhcp-options-id" => self.dhcp_options_id.clone(),
-            _ => self.cidr.to_string(),
-        }]
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.tags
-    }
-}
-
-impl Filterable for &Subnet {
-    const FILTERS: &'static [&'static str] = &[
-        "vpc-id",
-        "subnet-id",
-        "cidr",
-        "cidr-block",
-        "cidrBlock",
-        "availability-zone",
-        "availability-zone-id",
-        "state",
-        "owner-id",
-    ];
-    fn values(&self, name: &str) -> Vec<String> {
-        vec![match name {
-            "vpc-id" => self.vpc_id.clone(),
-            "subnet-id" => self.id.clone(),
-            "availability-zone" => self.az.clone(),
-            "availability-zone-id" => validate::availability_zone_id(&self.owner.region, &self.az),
-            "state" => "available".into(),
-            "owner-id" => self.owner.account.clone(),
-            _ => self.cidr.to_string(),
-        }]
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.tags
     }
 }
 

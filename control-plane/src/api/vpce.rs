@@ -7,7 +7,7 @@ use plemu_proto::pb;
 
 use super::{fingerprint, tags};
 use crate::error::ApiError;
-use crate::filter::{self, Filterable};
+use crate::filter;
 use crate::model::{
     LbState, Owner, Permission, PrivateDns, PrivateDnsState, Resources, Service, ServiceEvent,
     ServiceState, Tag, unix_millis,
@@ -157,7 +157,7 @@ pub(super) async fn describe_services(
             }
             svcs.retain(|v| req.service_ids.contains(&v.id));
         }
-        let svcs = filter::apply(svcs, &req.filters)?;
+        let svcs = filter::apply(svcs.into_iter().map(service_to_pb), &req.filters)?;
         let (svcs, next_token) = crate::page::page(
             svcs,
             req.max_results,
@@ -165,7 +165,7 @@ pub(super) async fn describe_services(
             crate::page::Sizes::Ec2Range,
         )?;
         Ok(pb::DescribeVpcEndpointServiceConfigurationsResponse {
-            service_configurations: svcs.into_iter().map(service_to_pb).collect(),
+            service_configurations: svcs,
             next_token,
         })
     })
@@ -261,26 +261,20 @@ pub(super) async fn describe_permissions(
 ) -> Result<pb::DescribeVpcEndpointServicePermissionsResponse, ApiError> {
     s.read(|st| {
         let svc = owned_service(&st.res, caller, &req.service_id)?;
-        let perms = filter::apply(
-            svc.permissions.iter().map(|p| (p, svc.id.as_str())),
-            &req.filters,
-        )?;
-        let (perms, next_token) = crate::page::page(
+        let perms = svc.permissions.iter().map(|p| pb::AllowedPrincipal {
+            principal_type: p.principal_type.clone(),
+            principal: p.principal.clone(),
+            service_permission_id: p.id.clone(),
+            service_id: svc.id.clone(),
+            tags: Vec::new(),
+        });
+        let perms = filter::apply(perms, &req.filters)?;
+        let (allowed_principals, next_token) = crate::page::page(
             perms,
             req.max_results,
             &req.next_token,
             crate::page::Sizes::Ec2Range,
         )?;
-        let allowed_principals = perms
-            .into_iter()
-            .map(|(p, id)| pb::AllowedPrincipal {
-                principal_type: p.principal_type.clone(),
-                principal: p.principal.clone(),
-                service_permission_id: p.id.clone(),
-                service_id: id.to_string(),
-                tags: Vec::new(),
-            })
-            .collect();
         Ok(pb::DescribeVpcEndpointServicePermissionsResponse {
             allowed_principals,
             next_token,
@@ -369,40 +363,6 @@ fn service_to_pb(v: &Service) -> pb::ServiceConfiguration {
             .iter()
             .map(|az| validate::availability_zone_id(&v.owner.region, az))
             .collect(),
-    }
-}
-
-impl Filterable for &Service {
-    const FILTERS: &'static [&'static str] = &[
-        "service-name",
-        "service-id",
-        "service-state",
-        "service-type",
-    ];
-    fn values(&self, name: &str) -> Vec<String> {
-        vec![match name {
-            "service-name" => self.name.clone(),
-            "service-id" => self.id.clone(),
-            "service-state" => self.state.as_str().into(),
-            _ => "Interface".into(),
-        }]
-    }
-    fn tags(&self) -> &[Tag] {
-        &self.tags
-    }
-}
-
-impl Filterable for (&Permission, &str) {
-    const FILTERS: &'static [&'static str] = &["principal", "principal-type"];
-    fn values(&self, name: &str) -> Vec<String> {
-        vec![if name == "principal" {
-            self.0.principal.clone()
-        } else {
-            self.0.principal_type.clone()
-        }]
-    }
-    fn tags(&self) -> &[Tag] {
-        &[]
     }
 }
 

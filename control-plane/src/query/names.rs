@@ -41,6 +41,10 @@ pub(super) fn param(protocol: Protocol, shape: &str, member: &'static str) -> &'
         (_, "RemoveSecurityGroupIds") => "RemoveSecurityGroupId",
         (_, "AddNetworkLoadBalancerArns") => "AddNetworkLoadBalancerArn",
         (_, "RemoveNetworkLoadBalancerArns") => "RemoveNetworkLoadBalancerArn",
+        (_, "Resources") => "ResourceId",
+        ("DeleteVpcEndpointConnectionNotificationsRequest", "ConnectionNotificationIds") => {
+            "ConnectionNotificationId"
+        }
         (_, m) => m,
     }
 }
@@ -106,7 +110,10 @@ pub(super) fn listed_when_empty(shape: &str, member: &str) -> bool {
                 | "TargetGroups"
                 | "TargetHealthDescriptions"
                 | "Listeners"
+                | "TagDescriptions"
+                | "ConnectionNotificationSet"
         )
+        || (shape == "DescribeTagsResponse" && member == "Tags")
 }
 
 /// `VpcEndpointId` -> `vpcEndpointId`.

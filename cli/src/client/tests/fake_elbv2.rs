@@ -159,4 +159,22 @@ impl elbv2_server::Elbv2 for FakeElbv2 {
     ) -> Result<tonic::Response<pb::ModifyListenerResponse>, tonic::Status> {
         unused()
     }
+    async fn add_tags(
+        &self,
+        _: tonic::Request<pb::AddTagsRequest>,
+    ) -> Result<tonic::Response<pb::AddTagsResponse>, tonic::Status> {
+        unused()
+    }
+    async fn remove_tags(
+        &self,
+        _: tonic::Request<pb::RemoveTagsRequest>,
+    ) -> Result<tonic::Response<pb::RemoveTagsResponse>, tonic::Status> {
+        unused()
+    }
+    async fn describe_tags(
+        &self,
+        _: tonic::Request<pb::DescribeElbTagsRequest>,
+    ) -> Result<tonic::Response<pb::DescribeElbTagsResponse>, tonic::Status> {
+        unused()
+    }
 }
