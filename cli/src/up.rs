@@ -66,7 +66,9 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let api_addr = api.local_addr()?;
     let control_plane_url = format!("http://{}", agents.local_addr()?);
 
-    let control_plane = args.store.open().await?;
+    // One registry for every role: `/metrics` on the API port shows them all.
+    let metrics = plemu_proto::metrics::Metrics::new();
+    let control_plane = args.store.open(metrics.clone()).await?;
     let agent_token = Some(control_plane.agent_secret().mint(&Scope::All));
 
     let token = CancellationToken::new();
@@ -89,6 +91,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         load_balancer_arns: Vec::new(),
         address_map: None,
         agent_token: agent_token.clone(),
+        metrics: metrics.clone(),
     };
     let t = token.child_token();
     tasks.spawn(async move {
@@ -109,6 +112,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         agent_token,
         flow_limits: args.flow_limits.limits(),
         dns_upstream: args.dns_upstream,
+        metrics,
         ..plemu_consumer::Config::default()
     };
     let t = token.child_token();

@@ -11,7 +11,7 @@ mod security_group;
 mod service_detail;
 mod tags;
 mod target_group;
-mod target_health;
+pub(crate) mod target_health;
 mod teardown;
 mod vpc;
 mod vpce;

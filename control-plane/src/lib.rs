@@ -10,6 +10,8 @@
 //! - `query`, `query/`: the same actions in AWS's Query protocols (EC2's and ELBv2's), on the
 //!   API address beside gRPC, for the `aws` CLI and the AWS SDKs.
 //! - `model`, `model/`: the stored resources and their state enums.
+//! - `metrics`: `/metrics`, with the gauges the control plane owns refreshed at each scrape.
+//! - `topology`, `topology/`: the live topology page at `GET /` and its JSON.
 //! - `bind_net`: the data directory's own loopback block for ENI addresses.
 //! - `validate`: AWS's parameter rules; `filter`: Describe* filters; `page`: their pages.
 //! - `state`: resources behind one lock, committed to the store before each answer; timers.
@@ -22,12 +24,14 @@ mod api;
 mod bind_net;
 pub mod error;
 mod filter;
+mod metrics;
 mod model;
 mod page;
 mod port;
 mod query;
 mod state;
 mod store;
+mod topology;
 #[cfg(test)]
 mod tests;
 mod validate;
@@ -56,6 +60,9 @@ pub struct Config {
     /// How long an accepted endpoint stays `pending` (and a new NLB `provisioning`) before it
     /// becomes `available`/`active`. Default 1 s. Tests use 0.
     pub provisioning_delay: Duration,
+    /// The metrics served at `/metrics` on the API address: what the control plane knows (target
+    /// health from the agents' reports, endpoint counts) and, in `plemu up`, the agents' own.
+    pub metrics: plemu_proto::metrics::Metrics,
 }
 
 impl Default for Config {
@@ -64,6 +71,7 @@ impl Default for Config {
             data_dir: PathBuf::from(".plemu"),
             eni_bind_net: None,
             provisioning_delay: Duration::from_secs(1),
+            metrics: plemu_proto::metrics::Metrics::default(),
         }
     }
 }

@@ -71,6 +71,9 @@ pub struct Config {
     /// The token the control plane gave this agent; `None` only against a control plane that
     /// asks for none (tests).
     pub agent_token: Option<plemu_proto::agent_token::AgentToken>,
+    /// Where the load balancers' `AWS/NetworkELB` and the services' `AWS/PrivateLinkServices`
+    /// metrics go (shared with the other roles in `plemu up`).
+    pub metrics: plemu_proto::metrics::Metrics,
 }
 
 /// Runs until `shutdown` is cancelled: keeps a Watch stream to the control plane (reconnecting with backoff
@@ -141,7 +144,8 @@ pub async fn run(
     );
 
     let service = TunnelService::new(routes, health, dialer, tracker.clone(), token.clone())
-        .with_flows(flows);
+        .with_flows(flows)
+        .with_metrics(config.metrics.clone());
     let served = service.serve(tunnel_listener).await;
     token.cancel();
     tracker.close();

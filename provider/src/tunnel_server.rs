@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use plemu_proto::metrics::Metrics;
+use plemu_proto::metrics::flow::Counted;
 use plemu_proto::pb::frame::Kind;
 use plemu_proto::pb::tunnel_server::{Tunnel, TunnelServer};
 use plemu_proto::pb::{FlowOpened, Frame, OpenFlow};
@@ -23,6 +25,7 @@ use crate::error::Error;
 use crate::health::table::HealthTable;
 use crate::nlb::flows::FlowTable;
 use crate::nlb::idle::{Activity, Tracked};
+use crate::nlb::meter::{self, FlowMeter};
 use crate::nlb::target::{DIAL_TIMEOUT, Dialer};
 use crate::proxy_protocol;
 use crate::routes::Routes;
@@ -59,6 +62,8 @@ pub struct TunnelService {
     shutdown: CancellationToken,
     /// One permit per running flow, [`MAX_FLOWS`] in all.
     permits: Arc<Semaphore>,
+    /// Where the load balancers' and services' metrics go.
+    metrics: Metrics,
 }
 
 // === impl TunnelService ===
@@ -81,7 +86,14 @@ impl TunnelService {
             tracker,
             shutdown,
             permits: Arc::new(Semaphore::new(MAX_FLOWS)),
+            metrics: Metrics::default(),
         }
+    }
+
+    /// The same service, recording its flows' metrics in `metrics`.
+    #[must_use]
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Self { metrics, ..self }
     }
 
     /// The same service, recording its flows in `flows` (shared with health checks and the
@@ -172,9 +184,11 @@ impl TunnelService {
         inbound: Streaming<Frame>,
         tx: mpsc::Sender<Result<Frame, Status>>,
     ) {
-        let route = match admit(&self.routes.snapshot(), &self.health, &open, rand::random()) {
+        let snapshot = self.routes.snapshot();
+        let route = match admit(&snapshot, &self.health, &open, rand::random()) {
             Admission::Allowed(route) => route,
             Admission::Rejected(rejection) => {
+                meter::rejected(&self.metrics, &snapshot, &open, &rejection);
                 let status = rejection.to_status();
                 tracing::debug!(code = ?status.code(), reason = status.message(), "flow refused");
                 let _ = tx.send(Err(status)).await;
@@ -182,6 +196,9 @@ impl TunnelService {
             }
         };
         let target = route.target();
+        // Held until the flow ends: its counter handles, looked up once.
+        let meter = FlowMeter::open(&self.metrics, &snapshot, &open, &route);
+        drop(snapshot);
         tracing::Span::current().record("target.addr", tracing::field::display(&target));
         if route.failed_open {
             tracing::debug!(target_group = %route.target_group_arn, "no healthy target: failing open");
@@ -194,6 +211,7 @@ impl TunnelService {
             Ok(socket) => socket,
             Err(e) => {
                 tracing::debug!(error = %e, "target unreachable: flow refused");
+                meter.elb_reset();
                 let _ = tx.send(Err(Status::unavailable(e.to_string()))).await;
                 return;
             }
@@ -212,6 +230,7 @@ impl TunnelService {
             };
             if let Err(e) = written {
                 tracing::info!(error = %e, "PROXY v2 header not sent: flow refused");
+                meter.elb_reset();
                 plemu_proto::tunnel::reset_socket(socket);
                 let _ = tx.send(Err(Status::unavailable(e))).await;
                 return;
@@ -242,11 +261,12 @@ impl TunnelService {
         // consumer a reset, as from an NLB.
         let stats = splice_until(
             socket,
-            Tracked::new(tx, activity.clone()),
-            Tracked::new(inbound, activity),
+            Tracked::new(Counted::new(tx, meter.bytes.clone()), activity.clone()),
+            Tracked::new(Counted::new(inbound, meter.bytes.clone()), activity),
             ended,
         )
         .await;
+        meter.ended(&stats.end);
         if let FlowEnd::LocalError(e) = &stats.end {
             tracing::debug!(error = %e, "target socket error");
         }

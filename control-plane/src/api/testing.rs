@@ -63,6 +63,7 @@ impl Server {
             data_dir: dir.to_path_buf(),
             provisioning_delay: Duration::ZERO,
             eni_bind_net: Some("127.1.0.0/16".parse().expect("a block")),
+            ..Config::default()
         })
         .await
         .expect("open");

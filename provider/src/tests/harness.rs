@@ -114,6 +114,7 @@ impl Harness {
             load_balancer_arns: vec![],
             address_map: None,
             agent_token: None,
+            metrics: Default::default(),
         };
         let task = tokio::spawn(run(config, listener, shutdown.clone()));
         Self {

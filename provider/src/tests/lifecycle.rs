@@ -62,6 +62,7 @@ async fn bad_control_plane_url_is_an_error() {
         load_balancer_arns: vec![],
         address_map: None,
         agent_token: None,
+        metrics: Default::default(),
     };
     let err = run(config, listener, CancellationToken::new())
         .await
