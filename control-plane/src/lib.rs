@@ -31,9 +31,9 @@ mod port;
 mod query;
 mod state;
 mod store;
-mod topology;
 #[cfg(test)]
 mod tests;
+mod topology;
 mod validate;
 mod watch;
 
