@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The e2e suites start a real redis-server; the README walkthrough test also runs
-# redis-cli, jq and dig. All from Debian's packages, as is Python's venv module.
+# redis-cli, jq and dig; the topology page's test loads it in headless chromium. All from
+# Debian's packages, as is Python's venv module.
 missing=()
-for pair in redis-server:redis-server redis-cli:redis-tools jq:jq dig:dnsutils; do
+for pair in redis-server:redis-server redis-cli:redis-tools jq:jq dig:dnsutils chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)

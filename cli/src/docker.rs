@@ -73,7 +73,10 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen for the API on {}", args.api))?;
     let api_addr = api.local_addr()?;
-    let control_plane = args.store.open().await?;
+    let control_plane = args
+        .store
+        .open(plemu_proto::metrics::Metrics::default())
+        .await?;
     let instance = match &d.docker_instance {
         Some(i) => i.clone(),
         None => instance_of(&args.store.data_dir)?,

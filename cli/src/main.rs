@@ -16,6 +16,7 @@ mod allocator;
 mod client;
 mod docker;
 mod fd_limit;
+mod metrics_server;
 mod resolve;
 mod roles;
 mod shutdown;

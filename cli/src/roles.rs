@@ -48,7 +48,10 @@ impl StoreArgs {
     ///
     /// # Errors
     /// When the store cannot be opened.
-    pub async fn open(&self) -> anyhow::Result<plemu_control_plane::ControlPlane> {
+    pub async fn open(
+        &self,
+        metrics: plemu_proto::metrics::Metrics,
+    ) -> anyhow::Result<plemu_control_plane::ControlPlane> {
         plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
             data_dir: self.data_dir.clone(),
             eni_bind_net: self.eni_bind_net,
@@ -57,6 +60,7 @@ impl StoreArgs {
             deleted_retention: self.deleted_retention,
             acceptance_expiry: self.acceptance_expiry,
             notification_urls: self.notification_url.clone(),
+            metrics,
         })
         .await
         .with_context(|| format!("cannot open the store in {}", self.data_dir.display()))
@@ -114,6 +118,9 @@ pub struct ProviderArgs {
     /// `tcp.idle_timeout.seconds` says (350 s by default, 60 s at least on AWS): for tests.
     #[arg(long, env = "PLEMU_TCP_IDLE_TIMEOUT", value_parser = parse_duration)]
     pub tcp_idle_timeout: Option<std::time::Duration>,
+    /// Serve this agent's own metrics (`/metrics`, Prometheus text format) on this address.
+    #[arg(long, env = "PLEMU_METRICS")]
+    pub metrics: Option<SocketAddr>,
 }
 
 /// Arguments of `plemu consumer`.
@@ -158,6 +165,9 @@ pub struct ConsumerArgs {
     /// resolvers, from /etc/resolv.conf.
     #[arg(long, env = "PLEMU_DNS_UPSTREAM")]
     pub dns_upstream: Option<SocketAddr>,
+    /// Serve this agent's own metrics (`/metrics`, Prometheus text format) on this address.
+    #[arg(long, env = "PLEMU_METRICS")]
+    pub metrics: Option<SocketAddr>,
 }
 
 /// Caps on the concurrent flows a consumer agent carries.
@@ -196,7 +206,10 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     let agents = TcpListener::bind(args.agents)
         .await
         .with_context(|| format!("cannot listen for agents on {}", args.agents))?;
-    let cp = args.store.open().await?;
+    let cp = args
+        .store
+        .open(plemu_proto::metrics::Metrics::default())
+        .await?;
     let addr = api.local_addr()?;
     let agents_addr = agents.local_addr()?;
     let token = CancellationToken::new();
@@ -211,6 +224,32 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
     tracing::info!(api = %addr, agents = %agents_addr, "plemu control plane ready");
     println!("plemu control-plane ready: api {addr} agents {agents_addr}");
     shutdown::supervise(token, tasks).await
+}
+
+/// Serves an agent's metrics on `listener`, if one was bound, as one of `tasks`.
+///
+/// # Errors
+/// When the listener's address cannot be read.
+fn serve_metrics(
+    tasks: &mut JoinSet<(&'static str, anyhow::Result<()>)>,
+    token: &CancellationToken,
+    listener: Option<TcpListener>,
+    metrics: plemu_proto::metrics::Metrics,
+) -> anyhow::Result<()> {
+    let Some(listener) = listener else {
+        return Ok(());
+    };
+    let addr = listener.local_addr()?;
+    tracing::info!(metrics = %addr, "serving /metrics");
+    println!("plemu metrics: http://{addr}/metrics");
+    let t = token.child_token();
+    tasks.spawn(async move {
+        (
+            "metrics server",
+            crate::metrics_server::serve(listener, metrics, t).await,
+        )
+    });
+    Ok(())
 }
 
 /// Runs a provider agent alone.
@@ -239,9 +278,12 @@ pub async fn provider(args: ProviderArgs) -> anyhow::Result<()> {
         address_map: args.address_map,
         agent_token: args.agent_token,
         idle_timeout: args.tcp_idle_timeout,
+        metrics: plemu_proto::metrics::Metrics::new(),
     };
+    let metrics_listener = crate::metrics_server::bind(args.metrics).await?;
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
+    serve_metrics(&mut tasks, &token, metrics_listener, cfg.metrics.clone())?;
     let t = token.child_token();
     tasks.spawn(async move {
         (
@@ -311,8 +353,10 @@ pub async fn consumer(args: ConsumerArgs) -> anyhow::Result<()> {
         dns_upstream: args.dns_upstream,
         ..plemu_consumer::Config::default()
     };
+    let metrics_listener = crate::metrics_server::bind(args.metrics).await?;
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
+    serve_metrics(&mut tasks, &token, metrics_listener, cfg.metrics.clone())?;
     let t = token.child_token();
     tasks.spawn(async move {
         (

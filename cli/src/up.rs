@@ -71,7 +71,9 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let api_addr = api.local_addr()?;
     let control_plane_url = format!("http://{}", agents.local_addr()?);
 
-    let control_plane = args.store.open().await?;
+    // One registry for every role: `/metrics` on the API port shows them all.
+    let metrics = plemu_proto::metrics::Metrics::new();
+    let control_plane = args.store.open(metrics.clone()).await?;
     let agent_token = Some(control_plane.agent_secret().mint(&Scope::All));
 
     let token = CancellationToken::new();
@@ -95,6 +97,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         address_map: None,
         agent_token: agent_token.clone(),
         idle_timeout: args.tcp_idle_timeout,
+        metrics: metrics.clone(),
     };
     let t = token.child_token();
     tasks.spawn(async move {
@@ -115,6 +118,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         agent_token,
         flow_limits: args.flow_limits.limits(),
         dns_upstream: args.dns_upstream,
+        metrics,
         ..plemu_consumer::Config::default()
     };
     let t = token.child_token();

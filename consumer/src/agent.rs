@@ -70,7 +70,8 @@ impl Agent {
             pool: TunnelPool::new(settings.tunnel_connections),
             client_address: settings.client_address,
             flows: FlowCounter::new(settings.flow_limits),
-            refusals: RefusalLog::default(),
+            refusals: RefusalLog::new(settings.metrics.clone()),
+            metrics: settings.metrics.clone(),
         });
         Self {
             settings,

@@ -51,6 +51,9 @@ pub struct Config {
     /// The token the control plane gave this agent; `None` only against a control plane that
     /// asks for none (tests).
     pub agent_token: Option<AgentToken>,
+    /// Where the endpoints' `AWS/PrivateLinkEndpoints` metrics go (shared with the other roles in
+    /// `plemu up`).
+    pub metrics: plemu_proto::metrics::Metrics,
 }
 
 /// Which address each ENI listener binds.
@@ -104,6 +107,9 @@ pub(crate) struct Settings {
     pub dns_upstream: Option<std::net::SocketAddr>,
     /// Sent with every Watch.
     pub agent_token: Option<AgentToken>,
+    /// Where the endpoints' `AWS/PrivateLinkEndpoints` metrics go (shared with the other roles in
+    /// `plemu up`).
+    pub metrics: plemu_proto::metrics::Metrics,
 }
 
 // === impl Config ===
@@ -121,6 +127,7 @@ impl Default for Config {
             flow_limits: FlowLimits::default(),
             dns_upstream: None,
             agent_token: None,
+            metrics: plemu_proto::metrics::Metrics::default(),
         }
     }
 }
@@ -163,6 +170,7 @@ impl Config {
                     flow_limits: self.flow_limits,
                     dns_upstream: self.dns_upstream,
                     agent_token: self.agent_token,
+                    metrics: self.metrics,
                 })
             }
             _ => Err(Error::Config(problems)),

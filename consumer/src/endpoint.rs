@@ -2,6 +2,7 @@
 
 pub(crate) mod limits;
 pub(crate) mod listener;
+pub(crate) mod meter;
 pub(crate) mod proxy;
 pub(crate) mod refusal_log;
 pub(crate) mod report;

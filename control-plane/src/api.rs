@@ -17,7 +17,7 @@ mod sg_rules;
 mod tag_verbs;
 mod tags;
 mod target_group;
-mod target_health;
+pub(crate) mod target_health;
 mod teardown;
 mod vpc;
 mod vpce;

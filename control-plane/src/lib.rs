@@ -10,6 +10,8 @@
 //! - `query`, `query/`: the same actions in AWS's Query protocols (EC2's and ELBv2's), on the
 //!   API address beside gRPC, for the `aws` CLI and the AWS SDKs.
 //! - `model`, `model/`: the stored resources and their state enums.
+//! - `metrics`: `/metrics`, with the gauges the control plane owns refreshed at each scrape.
+//! - `topology`, `topology/`: the live topology page at `GET /` and its JSON.
 //! - `bind_net`: the data directory's own loopback block for ENI addresses.
 //! - `validate`: AWS's parameter rules; `filter`: Describe* filters; `page`: their pages.
 //! - `state`: resources behind one lock, committed to the store before each answer; timers.
@@ -23,6 +25,7 @@ mod api;
 mod bind_net;
 pub mod error;
 mod filter;
+mod metrics;
 mod model;
 mod notify;
 mod page;
@@ -32,6 +35,7 @@ mod state;
 mod store;
 #[cfg(test)]
 mod tests;
+mod topology;
 mod validate;
 mod watch;
 
@@ -71,6 +75,9 @@ pub struct Config {
     /// Where connection notifications' events are POSTed as SNS would deliver them (one URL for
     /// every topic, or per topic). Empty: to the `WatchConnectionEvents` streams only.
     pub notification_urls: Vec<NotificationUrl>,
+    /// The metrics served at `/metrics` on the API address: what the control plane knows (target
+    /// health from the agents' reports, endpoint counts) and, in `plemu up`, the agents' own.
+    pub metrics: plemu_proto::metrics::Metrics,
 }
 
 impl Default for Config {
@@ -83,6 +90,7 @@ impl Default for Config {
             deleted_retention: Duration::from_secs(600),
             acceptance_expiry: Duration::from_secs(7 * 24 * 3600),
             notification_urls: Vec::new(),
+            metrics: plemu_proto::metrics::Metrics::default(),
         }
     }
 }

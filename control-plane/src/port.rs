@@ -1,5 +1,6 @@
-//! The API address's router: the `Ec2`, `Elbv2` and `ConnectionEvents` gRPC services, `grpc.health.v1.Health`,
-//! server reflection, and the Query front at `/`, all on one port.
+//! The API address's router: the `Ec2`, `Elbv2` and `ConnectionEvents` gRPC services,
+//! `grpc.health.v1.Health`, server reflection, the Query front at `/`, the topology page
+//! (`GET /`, `/topology.html`, `/topology.json`) and `/metrics`, all on one port.
 
 use plemu_proto::pb;
 use tonic::server::NamedService;
@@ -52,8 +53,39 @@ pub(crate) async fn routes(api: Api) -> Result<(Routes, HealthReporter), Error> 
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?);
-    let routes = Routes::from(query::route(grpc.into_axum_router(), api));
+    let routes = Routes::from(observe(
+        query::route(grpc.into_axum_router(), api.clone()),
+        api,
+    ));
     Ok((routes, health))
+}
+
+/// Adds the plain HTTP GETs a browser or Prometheus makes: `/metrics` and the topology's.
+fn observe(router: axum::Router, api: Api) -> axum::Router {
+    use axum::routing::get;
+    let (a, b, c) = (api.clone(), api.clone(), api);
+    router
+        .route(
+            "/metrics",
+            get(move || {
+                let api = a.clone();
+                async move { crate::metrics::scrape(&api.shared).await }
+            }),
+        )
+        .route(
+            "/topology.html",
+            get(move || {
+                let api = b.clone();
+                async move { crate::topology::fragment(&api.shared).await }
+            }),
+        )
+        .route(
+            "/topology.json",
+            get(move || {
+                let api = c.clone();
+                async move { crate::topology::json(&api.shared).await }
+            }),
+        )
 }
 
 /// Reports `NOT_SERVING` to health watchers as the server stops, then ends their streams,

@@ -73,13 +73,24 @@ pub(crate) fn action_name(request_type: &'static str) -> &'static str {
     request_type.strip_suffix("Request").unwrap_or(request_type)
 }
 
-/// Adds the Query front at `/` to `router` (the gRPC services' routes).
+/// Adds the Query front at `/` to `router` (the gRPC services' routes). A `GET /` with no
+/// parameters is a browser's: it gets the topology page.
 pub(crate) fn route(router: axum::Router, api: Api) -> axum::Router {
-    let handler = move |uri: Uri, headers: HeaderMap, body: Bytes| {
-        let api = api.clone();
+    let for_post = api.clone();
+    let post = move |uri: Uri, headers: HeaderMap, body: Bytes| {
+        let api = for_post.clone();
         async move { answer(&api, &uri, &headers, &body).await }
     };
-    router.route("/", axum::routing::post(handler.clone()).get(handler))
+    let get = move |uri: Uri, headers: HeaderMap, body: Bytes| {
+        let api = api.clone();
+        async move {
+            if uri.query().is_none_or(str::is_empty) && body.is_empty() {
+                return crate::topology::page(&api.shared).await;
+            }
+            answer(&api, &uri, &headers, &body).await
+        }
+    };
+    router.route("/", axum::routing::post(post).get(get))
 }
 
 /// Answers one Query request.

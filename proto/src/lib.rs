@@ -8,6 +8,7 @@
 //! - [`agent_token`]: agent credentials, scoped and checked with an HMAC.
 //! - [`ids`]: AWS resource ids (`vpc-` + 17 hex, …) and ARNs, checked once.
 //! - [`meta`]: the metadata that carries account, region and AWS error codes.
+//! - [`metrics`]: the CloudWatch-named Prometheus metrics every role records into.
 //! - [`tunnel`]: the pump between a TCP socket and a tunnel stream, with
 //!   half-close and reset, used by both agents.
 #![warn(missing_docs)]
@@ -17,6 +18,7 @@ pub mod agent_token;
 pub mod ids;
 pub mod json;
 pub mod meta;
+pub mod metrics;
 pub mod security_group;
 pub mod tunnel;
 

@@ -74,6 +74,9 @@ pub struct Config {
     /// Resets flows idle this long, whatever their listener's `tcp.idle_timeout.seconds` says
     /// (AWS allows 60 s at least; tests want seconds). `None`: as the listener says.
     pub idle_timeout: Option<std::time::Duration>,
+    /// Where the load balancers' `AWS/NetworkELB` and the services' `AWS/PrivateLinkServices`
+    /// metrics go (shared with the other roles in `plemu up`).
+    pub metrics: plemu_proto::metrics::Metrics,
 }
 
 /// Runs until `shutdown` is cancelled: keeps a Watch stream to the control plane (reconnecting with backoff
@@ -145,7 +148,8 @@ pub async fn run(
 
     let service = TunnelService::new(routes, health, dialer, tracker.clone(), token.clone())
         .with_flows(flows)
-        .with_idle_timeout(config.idle_timeout);
+        .with_idle_timeout(config.idle_timeout)
+        .with_metrics(config.metrics.clone());
     let served = service.serve(tunnel_listener).await;
     token.cancel();
     tracker.close();

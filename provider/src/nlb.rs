@@ -4,6 +4,7 @@ pub mod drain;
 pub mod dropped;
 pub mod flows;
 pub mod idle;
+pub mod meter;
 pub mod security_group;
 pub mod select;
 pub mod target;

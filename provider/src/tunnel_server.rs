@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use plemu_proto::metrics::Metrics;
+use plemu_proto::metrics::flow::Counted;
 use plemu_proto::pb::frame::Kind;
 use plemu_proto::pb::tunnel_server::{Tunnel, TunnelServer};
 use plemu_proto::pb::{FlowOpened, Frame, OpenFlow};
@@ -24,6 +26,7 @@ use crate::health::table::HealthTable;
 use crate::nlb::dropped;
 use crate::nlb::flows::FlowTable;
 use crate::nlb::idle::{Activity, DEFAULT_IDLE_TIMEOUT, Tracked};
+use crate::nlb::meter::{self, FlowMeter};
 use crate::nlb::target::{DIAL_TIMEOUT, Dialer};
 use crate::proxy_protocol;
 use crate::routes::Routes;
@@ -62,6 +65,8 @@ pub struct TunnelService {
     permits: Arc<Semaphore>,
     /// Replaces every listener's `tcp.idle_timeout.seconds` (`--tcp-idle-timeout`, for tests).
     idle_timeout: Option<std::time::Duration>,
+    /// Where the load balancers' and services' metrics go.
+    metrics: Metrics,
 }
 
 // === impl TunnelService ===
@@ -85,6 +90,7 @@ impl TunnelService {
             shutdown,
             permits: Arc::new(Semaphore::new(MAX_FLOWS)),
             idle_timeout: None,
+            metrics: Metrics::default(),
         }
     }
 
@@ -96,6 +102,12 @@ impl TunnelService {
             idle_timeout,
             ..self
         }
+    }
+
+    /// The same service, recording its flows' metrics in `metrics`.
+    #[must_use]
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Self { metrics, ..self }
     }
 
     /// The same service, recording its flows in `flows` (shared with health checks and the
@@ -186,7 +198,8 @@ impl TunnelService {
         inbound: Streaming<Frame>,
         tx: mpsc::Sender<Result<Frame, Status>>,
     ) {
-        let route = match admit(&self.routes.snapshot(), &self.health, &open, rand::random()) {
+        let snapshot = self.routes.snapshot();
+        let route = match admit(&snapshot, &self.health, &open, rand::random()) {
             Admission::Allowed(route) => route,
             Admission::Rejected(rejection @ Rejection::SecurityGroups { .. }) => {
                 tracing::debug!(reason = %rejection.to_status().message(), "flow dropped");
@@ -194,6 +207,7 @@ impl TunnelService {
                 return dropped::hold(inbound, tx, self.shutdown.clone(), forget_after).await;
             }
             Admission::Rejected(rejection) => {
+                meter::rejected(&self.metrics, &snapshot, &open, &rejection);
                 let status = rejection.to_status();
                 tracing::debug!(code = ?status.code(), reason = status.message(), "flow refused");
                 let _ = tx.send(Err(status)).await;
@@ -201,6 +215,9 @@ impl TunnelService {
             }
         };
         let target = route.target();
+        // Held until the flow ends: its counter handles, looked up once.
+        let meter = FlowMeter::open(&self.metrics, &snapshot, &open, &route);
+        drop(snapshot);
         tracing::Span::current().record("target.addr", tracing::field::display(&target));
         if route.failed_open {
             tracing::debug!(target_group = %route.target_group_arn, "no healthy target: failing open");
@@ -213,6 +230,7 @@ impl TunnelService {
             Ok(socket) => socket,
             Err(e) => {
                 tracing::debug!(error = %e, "target unreachable: flow refused");
+                meter.elb_reset();
                 let _ = tx.send(Err(Status::unavailable(e.to_string()))).await;
                 return;
             }
@@ -231,6 +249,7 @@ impl TunnelService {
             };
             if let Err(e) = written {
                 tracing::info!(error = %e, "PROXY v2 header not sent: flow refused");
+                meter.elb_reset();
                 plemu_proto::tunnel::reset_socket(socket);
                 let _ = tx.send(Err(Status::unavailable(e))).await;
                 return;
@@ -262,11 +281,12 @@ impl TunnelService {
         // consumer a reset, as from an NLB.
         let stats = splice_until(
             socket,
-            Tracked::new(tx, activity.clone()),
-            Tracked::new(inbound, activity),
+            Tracked::new(Counted::new(tx, meter.bytes.clone()), activity.clone()),
+            Tracked::new(Counted::new(inbound, meter.bytes.clone()), activity),
             ended,
         )
         .await;
+        meter.ended(&stats.end);
         if let FlowEnd::LocalError(e) = &stats.end {
             tracing::debug!(error = %e, "target socket error");
         }

@@ -6,6 +6,8 @@
 //! - [`process`]: [`Plemu`], the real `plemu up` binary as a child process.
 //! - [`redis`]: [`RedisServer`], a real `redis-server` on a free loopback port.
 //! - [`api`]: gRPC clients that call as a given account.
+//! - [`http`]: plain HTTP GETs (`/metrics`, the topology page) and Prometheus samples.
+//! - [`browser`]: headless Chromium for the topology page.
 //! - [`python_clients`]: Python clients of both fronts (`aws` CLI, boto3, grpcio) from a venv.
 //! - [`dns`]: a resolver that asks plemu's DNS server.
 //! - [`topology`]: the PrivateLink topology of the Redis case, built through the API.
@@ -13,8 +15,10 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod browser;
 pub mod containers;
 pub mod dns;
+pub mod http;
 pub mod process;
 pub mod python_clients;
 pub mod redis;

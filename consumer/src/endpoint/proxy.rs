@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use plemu_proto::metrics::Metrics;
+use plemu_proto::metrics::flow::Counted;
 use plemu_proto::pb::OpenFlow;
 use plemu_proto::tunnel::{FlowEnd, reset_socket, splice_until};
 use tokio::net::TcpStream;
@@ -10,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info_span, warn};
 
 use super::limits::FlowCounter;
+use super::meter::{self, FlowMeter};
 use super::refusal_log::RefusalLog;
 use crate::ClientAddress;
 use crate::security_group::{self, Admission};
@@ -33,6 +36,8 @@ pub(crate) struct FlowContext {
     pub flows: Arc<FlowCounter>,
     /// Refused connections, logged without flooding.
     pub refusals: RefusalLog,
+    /// Where the endpoints' metrics go.
+    pub metrics: Metrics,
 }
 
 /// Which listener accepted a connection.
@@ -252,12 +257,16 @@ async fn flow(
             return;
         }
     };
-    let admitted = match ctx
-        .table
-        .read(|s| admit(s, &listen, peer, ctx.client_address))
-    {
+    let (admitted, labels) = ctx.table.read(|s| {
+        (
+            admit(s, &listen, peer, ctx.client_address),
+            meter::labels(s, &listen.vpce),
+        )
+    });
+    let admitted = match admitted {
         Ok(a) => a,
         Err(refusal) => {
+            meter::dropped(&ctx.metrics, &labels);
             ctx.refusals.note(&listen.vpce, refusal.kind(), &refusal);
             reset_socket(socket);
             return;
@@ -272,6 +281,8 @@ async fn flow(
         }
     };
     let client_modelled = admitted.open.client_address.clone();
+    // Held until the flow ends: its counter handles, looked up once.
+    let meter = FlowMeter::open(&ctx.metrics, &labels);
     let started = tokio::select! {
         () = token.cancelled() => {
             debug!("endpoint listener stopped while the flow was opening");
@@ -289,6 +300,7 @@ async fn flow(
         );
         ctx.refusals
             .note(&listen.vpce, "provider_refused", &refusal);
+        meter.reset_received();
     };
     let mut stream = match started {
         Ok(s) => s,
@@ -305,7 +317,13 @@ async fn flow(
         reason
     };
     // The client's bytes follow `open` at once; the provider's answer comes first on the way back.
-    let stats = splice_until(socket, stream.tx, &mut stream.inbound, stopped).await;
+    let stats = splice_until(
+        socket,
+        Counted::new(stream.tx, meter.bytes.clone()),
+        Counted::new(&mut stream.inbound, meter.bytes.clone()),
+        stopped,
+    )
+    .await;
     if let Some(status) = stream.inbound.refusal() {
         refused(status);
     } else if let Some(target) = stream.inbound.target() {
@@ -314,7 +332,10 @@ async fn flow(
     match &stats.end {
         FlowEnd::Closed => {}
         FlowEnd::LocalError(e) => debug!(error = %e, "client socket error"),
-        FlowEnd::ResetByPeer(reason) => debug!(%reason, "flow reset"),
+        FlowEnd::ResetByPeer(reason) => {
+            meter.reset_received();
+            debug!(%reason, "flow reset");
+        }
         FlowEnd::StreamLost(reason) => debug!(%reason, "tunnel stream lost"),
         FlowEnd::Cancelled(reason) => debug!(%reason, "flow ended by its listener"),
     }

@@ -54,7 +54,7 @@ pub(super) async fn describe_target_health(
 }
 
 /// A target's health: draining, unused (no listener), the provider agent's report, or initial.
-fn health_of(st: &State, tg: &TargetGroup, t: &Target) -> pb::TargetHealthDescription {
+pub(crate) fn health_of(st: &State, tg: &TargetGroup, t: &Target) -> pb::TargetHealthDescription {
     if t.deregistered_at.is_some() {
         return description(
             tg,

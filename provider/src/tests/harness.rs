@@ -115,6 +115,7 @@ impl Harness {
             address_map: None,
             agent_token: None,
             idle_timeout: None,
+            metrics: Default::default(),
         };
         let task = tokio::spawn(run(config, listener, shutdown.clone()));
         Self {

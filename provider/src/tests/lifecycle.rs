@@ -63,6 +63,7 @@ async fn bad_control_plane_url_is_an_error() {
         address_map: None,
         agent_token: None,
         idle_timeout: None,
+        metrics: Default::default(),
     };
     let err = run(config, listener, CancellationToken::new())
         .await

@@ -7,6 +7,7 @@ mod containers;
 mod failure_modes;
 mod faults;
 mod nlb;
+mod observability;
 mod redis_path;
 mod restart;
 mod roles;

@@ -1,0 +1,90 @@
+//! `/metrics` on the API address: what the control plane knows, refreshed at each scrape
+//! (`HealthyHostCount` and `UnHealthyHostCount` from the provider agents' reports,
+//! `EndpointsCount`), and in `plemu up` the agents' data-plane counters, in one registry.
+
+use std::collections::BTreeSet;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use plemu_proto::metrics::labels::{NlbLabels, ServiceLabels};
+use plemu_proto::metrics::{CONTENT_TYPE, Metrics};
+
+use crate::api::target_health::health_of;
+use crate::model::{EndpointState, unix_now};
+use crate::state::{Shared, State};
+
+/// `GET /metrics`: every family in the text format.
+pub(crate) async fn scrape(shared: &Shared) -> Response {
+    let metrics = shared.config.metrics.clone();
+    shared.read(|st| refresh(st, &metrics)).await;
+    let mut r = metrics.encode().into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    r
+}
+
+/// Sets the gauges the control plane owns from the state as it is now.
+pub(crate) fn refresh(st: &State, m: &Metrics) {
+    let res = &st.res;
+    let now = unix_now();
+    let mut healthy = Vec::new();
+    let mut unhealthy = Vec::new();
+    let pairs: BTreeSet<(&str, &str)> = res
+        .listeners
+        .values()
+        .map(|l| (l.lb_arn.as_str(), l.tg_arn.as_str()))
+        .collect();
+    for (lb_arn, tg_arn) in pairs {
+        let (Some(lb), Some(tg)) = (
+            res.load_balancers.get(lb_arn),
+            res.target_groups.get(tg_arn),
+        ) else {
+            continue;
+        };
+        for node in &lb.nodes {
+            let labels = NlbLabels::new(lb_arn, &node.az, tg_arn);
+            let in_zone = |az: &str| az == node.az || az == "all";
+            let present = tg
+                .targets
+                .iter()
+                .filter(|t| t.present_at(now, tg.deregistration_delay()) && in_zone(&t.az));
+            let (mut up, mut down) = (0, 0);
+            for t in present {
+                match health_of(st, tg, t)
+                    .target_health
+                    .map(|h| h.state)
+                    .as_deref()
+                {
+                    Some("healthy") => up += 1,
+                    Some("unhealthy") => down += 1,
+                    _ => {}
+                }
+            }
+            healthy.push((labels.clone(), up));
+            unhealthy.push((labels, down));
+        }
+    }
+    let nlb = &m.nlb;
+    nlb.healthy_host_count.clear();
+    nlb.unhealthy_host_count.clear();
+    for (l, n) in healthy {
+        nlb.healthy_host_count.get_or_create(&l).set(n);
+    }
+    for (l, n) in unhealthy {
+        nlb.unhealthy_host_count.get_or_create(&l).set(n);
+    }
+    let counts = &m.services.endpoints_count;
+    counts.clear();
+    for svc in res.services.values() {
+        let n = res
+            .endpoints
+            .values()
+            .filter(|e| e.service_id == svc.id && e.state == EndpointState::Available)
+            .count();
+        counts
+            .get_or_create(&ServiceLabels {
+                service_id: svc.id.clone(),
+            })
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+}
