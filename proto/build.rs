@@ -98,7 +98,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = tonic_prost_build::configure()
         // Tunnel payloads are `bytes::Bytes`: read buffers are frozen into
         // frames without a copy.
-        .bytes(".plemu.v1.Frame.data");
+        .bytes(".plemu.v1.Frame.data")
+        // `open` is boxed: every flow channel slot is a `Frame`, and tokio allocates them 32 at
+        // a time, so the largest variant sizes each idle flow's channels.
+        .boxed(".plemu.v1.Frame.kind.open")
+        // Small per-RPC buffers: a tunnel flow is one RPC (see `plemu_proto::codec`).
+        .codec_path("crate::codec::SmallBufferCodec");
     // JSON as the AWS CLI prints it: PascalCase keys, absent members omitted. The same names
     // read and write the AWS Query protocols (the control plane's Query front), where a
     // missing member takes its default.

@@ -6,6 +6,7 @@
 //!   reports), `Tunnel` (one stream per TCP flow).
 //! - [`address_map`]: a VPC's modelled addresses onto a real network's (Docker).
 //! - [`agent_token`]: agent credentials, scoped and checked with an HMAC.
+//! - [`codec`]: the services' gRPC codec (prost with small per-RPC buffers).
 //! - [`ids`]: AWS resource ids (`vpc-` + 17 hex, …) and ARNs, checked once.
 //! - [`meta`]: the metadata that carries account, region and AWS error codes.
 //! - [`metrics`]: the CloudWatch-named Prometheus metrics every role records into.
@@ -15,6 +16,7 @@
 
 pub mod address_map;
 pub mod agent_token;
+pub mod codec;
 pub mod ids;
 pub mod json;
 pub mod meta;

@@ -26,6 +26,11 @@ use crate::pb::{Frame, HalfClose, Reset, frame::Kind};
 /// Largest payload of one `data` frame, in bytes.
 pub const MAX_DATA_FRAME: usize = 64 * 1024;
 
+/// Largest HTTP/2 frame either agent accepts (`SETTINGS_MAX_FRAME_SIZE`), in bytes: a whole
+/// `data` frame with its gRPC and protobuf headers travels as one HTTP/2 DATA frame, read by the
+/// peer in one piece, instead of four at the 16 KiB default.
+pub const HTTP2_MAX_FRAME: u32 = 2 * MAX_DATA_FRAME as u32;
+
 /// Frames a flow may have in flight in its local channel before the socket
 /// reader waits.
 pub const FLOW_CHANNEL_FRAMES: usize = 8;

@@ -132,6 +132,7 @@ impl TunnelService {
         tonic::transport::Server::builder()
             .initial_stream_window_size(STREAM_WINDOW)
             .initial_connection_window_size(CONNECTION_WINDOW)
+            .max_frame_size(Some(plemu_proto::tunnel::HTTP2_MAX_FRAME))
             .http2_keepalive_interval(Some(KEEPALIVE))
             .max_concurrent_streams(Some(MAX_STREAMS_PER_CONNECTION))
             .add_service(TunnelServer::new(self))
@@ -165,7 +166,7 @@ impl TunnelService {
         let open = match first {
             Ok(Some(Frame {
                 kind: Some(Kind::Open(open)),
-            })) => open,
+            })) => *open,
             Ok(Some(_)) => {
                 tracing::debug!("tunnel stream did not start with open");
                 let _ = tx

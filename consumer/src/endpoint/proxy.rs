@@ -272,7 +272,7 @@ async fn flow(
             return;
         }
     };
-    let mut tunnel = match ctx.pool.client(&admitted.provider) {
+    let tunnel = match ctx.pool.client(&admitted.provider) {
         Ok(c) => c,
         Err(e) => {
             warn!("{e}");
@@ -283,14 +283,7 @@ async fn flow(
     let client_modelled = admitted.open.client_address.clone();
     // Held until the flow ends: its counter handles, looked up once.
     let meter = FlowMeter::open(&ctx.metrics, &labels);
-    let started = tokio::select! {
-        () = token.cancelled() => {
-            debug!("endpoint listener stopped while the flow was opening");
-            reset_socket(socket);
-            return;
-        }
-        started = client::start(&mut tunnel, admitted.open) => started,
-    };
+    let started = client::start(tunnel, admitted.open);
     let refused = |status: &tonic::Status| {
         let refusal = format!(
             "tunnel refused the flow ({:?}, provider {}): {}",

@@ -160,7 +160,7 @@ impl Tunnel for Service {
                 kind: Some(Kind::Open(open)),
             }) = inbound.message().await?
             {
-                Self::record(&self.seen, &self.changed, |s| s.opens.push(open));
+                Self::record(&self.seen, &self.changed, |s| s.opens.push(*open));
             }
             return Err(Status::new(*code, message.clone()));
         }
@@ -185,7 +185,7 @@ async fn echo(
     match inbound.message().await {
         Ok(Some(Frame {
             kind: Some(Kind::Open(open)),
-        })) => Service::record(seen, changed, |s| s.opens.push(open)),
+        })) => Service::record(seen, changed, |s| s.opens.push(*open)),
         other => return format!("error: expected `open`, got {other:?}"),
     }
     let opened = frame(Kind::Opened(FlowOpened {

@@ -1,10 +1,14 @@
 //! The opening of one tunnel stream: `open` out, then the provider's answer (`opened`, or a
 //! refusal) read as the first inbound frame while the client's first bytes already travel.
 //!
-//! A flow does not wait for `opened` before it forwards the client's bytes: they follow `open`
-//! on the same stream, and the provider writes them to the target as soon as it has dialled it.
-//! That saves a tunnel round trip on every new connection. A refusal still resets the client,
-//! with whatever it sent discarded, as when the provider answers before any byte.
+//! A flow waits for nothing before it forwards the client's bytes: neither the provider's
+//! response headers nor `opened`. The bytes follow `open` on the same stream (often in the same
+//! HTTP/2 write), and the provider writes them to the target as soon as it has dialled it. That
+//! saves a tunnel round trip on every new connection. A refusal still resets the client, with
+//! whatever it sent discarded, as when the provider answers before any byte.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use plemu_proto::pb::tunnel_client::TunnelClient;
 use plemu_proto::pb::{Frame, OpenFlow, frame::Kind};
@@ -17,8 +21,11 @@ use tonic::transport::Channel;
 /// How long the provider may take to answer `open` (it dials the target within 10 s).
 pub(crate) const OPEN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// A tunnel stream whose `open` went out, ready for `splice`.
-#[derive(Debug)]
+/// The call in flight: resolves with the provider's response headers.
+type Call =
+    Pin<Box<dyn Future<Output = Result<tonic::Response<Streaming<Frame>>, tonic::Status>> + Send>>;
+
+/// A tunnel stream whose `open` is queued, ready for `splice`.
 pub(crate) struct OpeningStream {
     /// Outgoing frames, after `open`.
     pub tx: mpsc::Sender<Frame>,
@@ -26,44 +33,43 @@ pub(crate) struct OpeningStream {
     pub inbound: Answered,
 }
 
-/// The inbound half of a flow's stream: checks that the first frame is `opened` (within
-/// [`OPEN_DEADLINE`]) and hands on what follows.
-#[derive(Debug)]
+/// The inbound half of a flow's stream: waits for the call's response headers, checks that the
+/// first frame is `opened` (both within [`OPEN_DEADLINE`]) and hands on what follows.
 pub(crate) struct Answered {
-    inbound: Streaming<Frame>,
+    /// The call until the provider's response headers came; then its frames.
+    inbound: Inbound,
     /// `None` until the provider answered; then the target it chose (`ip:port`).
     target: Option<String>,
     /// Why the provider refused the flow, once it did.
     refusal: Option<tonic::Status>,
 }
 
-/// Sends `open` and starts the stream; returns once the provider has taken it (its response
-/// headers), without waiting for `opened`.
+enum Inbound {
+    Calling(Call),
+    Streaming(Streaming<Frame>),
+}
+
+/// Queues `open` and makes the call; nothing is awaited here. The call goes out when the flow
+/// first reads its inbound half, which `splice` does at once, while the client's bytes queue
+/// behind `open`.
 ///
-/// The `open` frame goes into the request channel before the call is made: the call resolves
-/// only once the provider sent response headers, and a provider may wait for the first frame
-/// before it does.
+/// The `open` frame goes into the request channel before the call is made: a provider may wait
+/// for the first frame before it sends response headers.
 ///
 /// # Errors
-/// The provider's status when it refused the stream outright, or `DeadlineExceeded` after
-/// [`OPEN_DEADLINE`].
-pub(crate) async fn start(
-    client: &mut TunnelClient<Channel>,
+/// `Internal` when the request channel is closed (it cannot be: it was just made).
+pub(crate) fn start(
+    mut client: TunnelClient<Channel>,
     open: OpenFlow,
 ) -> Result<OpeningStream, tonic::Status> {
     let (tx, rx) = mpsc::channel::<Frame>(FLOW_CHANNEL_FRAMES);
-    tx.send(frame(Kind::Open(open)))
-        .await
+    tx.try_send(frame(Kind::Open(Box::new(open))))
         .map_err(|_| tonic::Status::internal("tunnel request channel closed"))?;
-    let call = client.open(ReceiverStream::new(rx));
-    let inbound = match tokio::time::timeout(OPEN_DEADLINE, call).await {
-        Ok(r) => r?.into_inner(),
-        Err(_) => return Err(deadline()),
-    };
+    let call: Call = Box::pin(async move { client.open(ReceiverStream::new(rx)).await });
     Ok(OpeningStream {
         tx,
         inbound: Answered {
-            inbound,
+            inbound: Inbound::Calling(call),
             target: None,
             refusal: None,
         },
@@ -74,6 +80,15 @@ fn deadline() -> tonic::Status {
     tonic::Status::deadline_exceeded(format!(
         "provider did not answer `open` within {OPEN_DEADLINE:?}"
     ))
+}
+
+impl std::fmt::Debug for Answered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answered")
+            .field("target", &self.target)
+            .field("refusal", &self.refusal)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Answered {
@@ -89,9 +104,25 @@ impl Answered {
 
     /// The provider's answer: `Ok` once `opened` came, else the refusal as a status.
     async fn answer(&mut self) -> Result<(), tonic::Status> {
-        let first = tokio::time::timeout(OPEN_DEADLINE, self.inbound.message())
+        tokio::time::timeout(OPEN_DEADLINE, self.opened())
             .await
-            .map_err(|_| deadline())??;
+            .map_err(|_| deadline())?
+    }
+
+    /// The inbound frames, once the provider's response headers came.
+    async fn streaming(&mut self) -> Result<&mut Streaming<Frame>, tonic::Status> {
+        if let Inbound::Calling(call) = &mut self.inbound {
+            self.inbound = Inbound::Streaming(call.await?.into_inner());
+        }
+        match &mut self.inbound {
+            Inbound::Streaming(inbound) => Ok(inbound),
+            Inbound::Calling(_) => unreachable!("the call was just answered"),
+        }
+    }
+
+    /// The response headers, then `opened` as the first frame.
+    async fn opened(&mut self) -> Result<(), tonic::Status> {
+        let first = self.streaming().await?.message().await?;
         match first {
             Some(Frame {
                 kind: Some(Kind::Opened(opened)),
@@ -127,7 +158,7 @@ impl FrameSource for &mut Answered {
                 return Err(status);
             }
         }
-        self.inbound.message().await
+        self.streaming().await?.message().await
     }
 }
 

@@ -106,6 +106,7 @@ fn endpoint(address: &str) -> Result<Endpoint, InvalidAddress> {
         })?;
     Ok(e.initial_stream_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
+        .max_frame_size(plemu_proto::tunnel::HTTP2_MAX_FRAME)
         .tcp_nodelay(true)
         .http2_keep_alive_interval(KEEP_ALIVE)
         .connect_timeout(CONNECT_TIMEOUT))

@@ -167,7 +167,7 @@ impl Harness {
         &self,
         open: OpenFlow,
     ) -> Result<(String, mpsc::Sender<Frame>, Streaming<Frame>), Status> {
-        let (tx, mut inbound) = self.open_stream(frame(Kind::Open(open))).await?;
+        let (tx, mut inbound) = self.open_stream(frame(Kind::Open(Box::new(open)))).await?;
         match inbound.message().await?.and_then(|f| f.kind) {
             Some(Kind::Opened(o)) => Ok((o.target, tx, inbound)),
             other => panic!("expected opened, got {other:?}"),
