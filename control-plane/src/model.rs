@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) use ec2::{RuleSource, SecurityGroup, SgRule, Subnet, Vpc};
 pub(crate) use elbv2::{HealthCheck, LbNode, LbState, Listener, LoadBalancer, Target, TargetGroup};
 pub(crate) use lifecycle::{EndpointEvent, EndpointState, ServiceEvent, ServiceState};
-pub(crate) use vpce::{Endpoint, Eni, Permission, PrivateDns, PrivateDnsState, Service};
 pub(crate) use notification::{ConnectionEventType, ConnectionNotification, NotificationTarget};
+pub(crate) use vpce::{Endpoint, Eni, Permission, PrivateDns, PrivateDnsState, Service};
 
 /// A resource tag.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -70,6 +70,7 @@ pub enum Ec2Command {
     Teardown(super::teardown::Ec2Teardown),
     #[command(flatten)]
     Modify(super::modify::Ec2Modify),
+    #[command(flatten)]
     Tags(super::tag_verbs::Ec2Tags),
     #[command(flatten)]
     Notifications(super::notification::Ec2Notifications),

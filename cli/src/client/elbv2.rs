@@ -70,6 +70,7 @@ pub enum Elbv2Command {
     Teardown(super::teardown::Elbv2Teardown),
     #[command(flatten)]
     Modify(super::modify::Elbv2Modify),
+    #[command(flatten)]
     Tags(super::tag_verbs::Elbv2Tags),
 }
 

@@ -40,6 +40,7 @@ fn topology() -> TopologyState {
                 availability_zone: "us-east-1a".into(),
                 subnet_id: "subnet-1".into(),
                 private_ipv4_address: "10.0.1.9".into(),
+                ..Default::default()
             }],
             ..Default::default()
         }],

@@ -177,7 +177,7 @@ async fn an_nlb_security_group_blocks_privatelink_traffic_until_enforcement_is_o
     // client's half-close; only a flow admitted before the snapshot applied answers.
     loop {
         let (tx, mut inbound) = h
-            .open_stream(frame(Kind::Open(fixture::open_flow())))
+            .open_stream(frame(Kind::Open(Box::new(fixture::open_flow()))))
             .await
             .unwrap();
         tx.send(frame(Kind::Data(Bytes::from_static(b"hello"))))
