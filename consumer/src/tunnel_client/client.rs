@@ -46,7 +46,7 @@ pub(crate) struct Answered {
 
 enum Inbound {
     Calling(Call),
-    Streaming(Streaming<Frame>),
+    Streaming(Box<Streaming<Frame>>),
 }
 
 /// Queues `open` and makes the call; nothing is awaited here. The call goes out when the flow
@@ -112,7 +112,7 @@ impl Answered {
     /// The inbound frames, once the provider's response headers came.
     async fn streaming(&mut self) -> Result<&mut Streaming<Frame>, tonic::Status> {
         if let Inbound::Calling(call) = &mut self.inbound {
-            self.inbound = Inbound::Streaming(call.await?.into_inner());
+            self.inbound = Inbound::Streaming(Box::new(call.await?.into_inner()));
         }
         match &mut self.inbound {
             Inbound::Streaming(inbound) => Ok(inbound),
