@@ -398,3 +398,17 @@ pub(crate) async fn verify(ec2: &mut Ec2, service_id: &str) {
             .return_value
     );
 }
+
+/// The ARN of the first listener of load balancer `lb_arn`.
+pub(crate) async fn first_listener(elb: &mut Elb, lb_arn: &str) -> String {
+    elb.describe_listeners(pb::DescribeListenersRequest {
+        load_balancer_arn: lb_arn.to_string(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .into_inner()
+    .listeners
+    .remove(0)
+    .listener_arn
+}

@@ -261,17 +261,7 @@ async fn load_balancer_and_listener_attributes() {
         .unwrap_err();
     assert_eq!(code(&e), "InvalidConfigurationRequest");
 
-    let listener = elb
-        .describe_listeners(pb::DescribeListenersRequest {
-            load_balancer_arn: p.lb_arn.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .listeners
-        .remove(0)
-        .listener_arn;
+    let listener = first_listener(&mut elb, &p.lb_arn).await;
     let l_attrs = elb
         .describe_listener_attributes(pb::DescribeListenerAttributesRequest {
             listener_arn: listener.clone(),

@@ -6,8 +6,8 @@
 use plemu_proto::pb;
 
 use crate::api::testing::{
-    CONSUMER, PROVIDER, Provider, Server, consumer_vpc, endpoint_request, eventually, provider,
-    subnet, tg_req, vpc,
+    CONSUMER, PROVIDER, Provider, Server, consumer_vpc, endpoint_request, eventually,
+    first_listener, provider, subnet, tg_req, vpc,
 };
 
 /// A policy document that is one.
@@ -43,17 +43,7 @@ impl Fx {
     pub async fn build(s: &Server) -> Self {
         let p = provider(s, false).await;
         let (mut pe, mut elb, mut c) = (s.ec2(PROVIDER), s.elb(PROVIDER), s.ec2(CONSUMER));
-        let listener = elb
-            .describe_listeners(pb::DescribeListenersRequest {
-                load_balancer_arn: p.lb_arn.clone(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .listeners
-            .remove(0)
-            .listener_arn;
+        let listener = first_listener(&mut elb, &p.lb_arn).await;
         let tg = |name: &str, vpc: &str| {
             let req = tg_req(name, vpc);
             let mut elb = elb.clone();

@@ -271,17 +271,7 @@ async fn elbv2_tag_verbs_follow_aws_rules() {
     let s = Server::start(dir.path()).await;
     let p = provider(&s, false).await;
     let (mut elb, mut other) = (s.elb(PROVIDER), s.elb(CONSUMER));
-    let listener = elb
-        .describe_listeners(pb::DescribeListenersRequest {
-            load_balancer_arn: p.lb_arn.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .listeners
-        .remove(0)
-        .listener_arn;
+    let listener = first_listener(&mut elb, &p.lb_arn).await;
     let add = |arns: &[&str], tags: Vec<pb::Tag>| pb::AddTagsRequest {
         resource_arns: arns.iter().map(|a| a.to_string()).collect(),
         tags,

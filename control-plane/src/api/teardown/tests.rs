@@ -18,17 +18,7 @@ async fn a_topology_comes_apart_in_dependency_order_only() {
         .into_inner()
         .vpc_endpoint
         .unwrap();
-    let listener = elb
-        .describe_listeners(pb::DescribeListenersRequest {
-            load_balancer_arn: p.lb_arn.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .listeners
-        .remove(0)
-        .listener_arn;
+    let listener = first_listener(&mut elb, &p.lb_arn).await;
     let subnets = |vpc: &str| pb::DescribeSubnetsRequest {
         filters: vec![filter("vpc-id", vpc)],
         ..Default::default()
