@@ -1,12 +1,16 @@
 //! `/metrics` on the API address: what the control plane knows, refreshed at each scrape
 //! (`HealthyHostCount` and `UnHealthyHostCount` from the provider agents' reports,
 //! `EndpointsCount`), and in `plemu up` the agents' data-plane counters, in one registry.
+//!
+//! Every resource that exists has its samples from the start, at zero: prometheus-client prints
+//! a family only once it has a sample, and a user who curls `/metrics` after building a topology
+//! expects to find their endpoint in it before the first byte.
 
 use std::collections::BTreeSet;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use plemu_proto::metrics::labels::{NlbLabels, ServiceLabels};
+use plemu_proto::metrics::labels::{EndpointLabels, NlbLabels, ServiceEndpointLabels, ServiceLabels};
 use plemu_proto::metrics::{CONTENT_TYPE, Metrics};
 
 use crate::api::target_health::health_of;
@@ -43,6 +47,7 @@ pub(crate) fn refresh(st: &State, m: &Metrics) {
         };
         for node in &lb.nodes {
             let labels = NlbLabels::new(lb_arn, &node.az, tg_arn);
+            seed_nlb(m, &labels);
             let in_zone = |az: &str| az == node.az || az == "all";
             let present = tg
                 .targets
@@ -87,4 +92,38 @@ pub(crate) fn refresh(st: &State, m: &Metrics) {
             })
             .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
+    for e in res.endpoints.values() {
+        seed_endpoint(m, &EndpointLabels::new(&e.id, &e.vpc_id, &e.service_name));
+        seed_service(m, &ServiceEndpointLabels::new(&e.service_id, &e.id));
+    }
+}
+
+/// Zero samples of a load balancer's flow families for one zone and target group.
+fn seed_nlb(m: &Metrics, l: &NlbLabels) {
+    let n = &m.nlb;
+    n.active_flow_count.get_or_create(l);
+    n.new_flow_count.get_or_create(l);
+    n.processed_bytes.get_or_create(l);
+    n.tcp_client_reset_count.get_or_create(l);
+    n.tcp_target_reset_count.get_or_create(l);
+    n.tcp_elb_reset_count.get_or_create(l);
+}
+
+/// Zero samples of an endpoint's families.
+fn seed_endpoint(m: &Metrics, l: &EndpointLabels) {
+    let e = &m.endpoints;
+    e.active_connections.get_or_create(l);
+    e.new_connections.get_or_create(l);
+    e.bytes_processed.get_or_create(l);
+    e.packets_dropped.get_or_create(l);
+    e.rst_packets_received.get_or_create(l);
+}
+
+/// Zero samples of a service's families for one of its endpoints.
+fn seed_service(m: &Metrics, l: &ServiceEndpointLabels) {
+    let s = &m.services;
+    s.active_connections.get_or_create(l);
+    s.new_connections.get_or_create(l);
+    s.bytes_processed.get_or_create(l);
+    s.rst_packets_sent.get_or_create(l);
 }

@@ -225,6 +225,10 @@ pub(crate) fn admit(
     })
 }
 
+/// How long a flow that sent the provider a reset keeps its stream open for the provider to
+/// read it and end the stream.
+const RESET_DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Serves one accepted connection until it closes or `token` (its
 /// listener's) is cancelled, which resets it.
 pub(crate) async fn serve(
@@ -317,6 +321,10 @@ async fn flow(
         stopped,
     )
     .await;
+    if let FlowEnd::LocalError(_) = &stats.end {
+        // A reset went to the provider: it reaches the provider only on an open stream.
+        stream.inbound.drain(RESET_DRAIN_LIMIT).await;
+    }
     if let Some(status) = stream.inbound.refusal() {
         refused(status);
     } else if let Some(target) = stream.inbound.target() {

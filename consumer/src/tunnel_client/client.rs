@@ -102,6 +102,22 @@ impl Answered {
         self.refusal.as_ref()
     }
 
+    /// Reads what the provider still sends until it ends the stream, for at most `limit`.
+    ///
+    /// After this side sent a reset, the stream must stay open until the provider has read it:
+    /// dropping the response stream makes HTTP/2 cancel the stream (`RST_STREAM`), and frames
+    /// still queued behind it, the reset among them, are lost. The provider would then see a
+    /// lost stream instead of the client's reset.
+    pub async fn drain(&mut self, limit: std::time::Duration) {
+        let Inbound::Streaming(inbound) = &mut self.inbound else {
+            return;
+        };
+        let _ = tokio::time::timeout(limit, async {
+            while let Ok(Some(_)) = inbound.message().await {}
+        })
+        .await;
+    }
+
     /// The provider's answer: `Ok` once `opened` came, else the refusal as a status.
     async fn answer(&mut self) -> Result<(), tonic::Status> {
         tokio::time::timeout(OPEN_DEADLINE, self.opened())

@@ -5,6 +5,7 @@ mod backpressure;
 mod changes;
 mod containers;
 mod failure_modes;
+mod metrics;
 mod faults;
 mod nlb;
 mod observability;
