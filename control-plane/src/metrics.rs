@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use plemu_proto::metrics::labels::{EndpointLabels, NlbLabels, ServiceEndpointLabels, ServiceLabels};
+use plemu_proto::metrics::labels::{
+    EndpointLabels, NlbLabels, ServiceEndpointLabels, ServiceLabels,
+};
 use plemu_proto::metrics::{CONTENT_TYPE, Metrics};
 
 use crate::api::target_health::health_of;
@@ -101,29 +103,29 @@ pub(crate) fn refresh(st: &State, m: &Metrics) {
 /// Zero samples of a load balancer's flow families for one zone and target group.
 fn seed_nlb(m: &Metrics, l: &NlbLabels) {
     let n = &m.nlb;
-    n.active_flow_count.get_or_create(l);
-    n.new_flow_count.get_or_create(l);
-    n.processed_bytes.get_or_create(l);
-    n.tcp_client_reset_count.get_or_create(l);
-    n.tcp_target_reset_count.get_or_create(l);
-    n.tcp_elb_reset_count.get_or_create(l);
+    let _ = n.active_flow_count.get_or_create(l);
+    let _ = n.new_flow_count.get_or_create(l);
+    let _ = n.processed_bytes.get_or_create(l);
+    let _ = n.tcp_client_reset_count.get_or_create(l);
+    let _ = n.tcp_target_reset_count.get_or_create(l);
+    let _ = n.tcp_elb_reset_count.get_or_create(l);
 }
 
 /// Zero samples of an endpoint's families.
 fn seed_endpoint(m: &Metrics, l: &EndpointLabels) {
     let e = &m.endpoints;
-    e.active_connections.get_or_create(l);
-    e.new_connections.get_or_create(l);
-    e.bytes_processed.get_or_create(l);
-    e.packets_dropped.get_or_create(l);
-    e.rst_packets_received.get_or_create(l);
+    let _ = e.active_connections.get_or_create(l);
+    let _ = e.new_connections.get_or_create(l);
+    let _ = e.bytes_processed.get_or_create(l);
+    let _ = e.packets_dropped.get_or_create(l);
+    let _ = e.rst_packets_received.get_or_create(l);
 }
 
 /// Zero samples of a service's families for one of its endpoints.
 fn seed_service(m: &Metrics, l: &ServiceEndpointLabels) {
     let s = &m.services;
-    s.active_connections.get_or_create(l);
-    s.new_connections.get_or_create(l);
-    s.bytes_processed.get_or_create(l);
-    s.rst_packets_sent.get_or_create(l);
+    let _ = s.active_connections.get_or_create(l);
+    let _ = s.new_connections.get_or_create(l);
+    let _ = s.bytes_processed.get_or_create(l);
+    let _ = s.rst_packets_sent.get_or_create(l);
 }

@@ -47,13 +47,24 @@ pub async fn private_dns_addr(plemu: &plemu_testkit::Plemu) -> anyhow::Result<So
 
 /// How a refused client sees plemu: the connection is taken (the listener is up), then reset.
 /// Connects to `addr` (waiting up to 10 s for its listener), sends a Redis PING and returns
-/// what came back, or how the connection failed.
+/// what came back, or how the connection failed. One connection is taken: a reset that comes
+/// before `connect` returns (plemu resets a refused connection as soon as it accepts it) is the
+/// answer, not a reason to try again.
 pub async fn ping_raw(addr: SocketAddr) -> anyhow::Result<Result<Vec<u8>, std::io::ErrorKind>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = plemu_testkit::eventually(Duration::from_secs(10), || async {
-        Ok(tokio::net::TcpStream::connect(addr).await?)
+    let connected = plemu_testkit::eventually(Duration::from_secs(10), || async {
+        match tokio::net::TcpStream::connect(addr).await {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Err(anyhow::Error::new(e).context(format!("no listener on {addr} yet")))
+            }
+            other => Ok(other),
+        }
     })
     .await?;
+    let mut s = match connected {
+        Ok(s) => s,
+        Err(e) => return Ok(Err(e.kind())),
+    };
     let mut reply = Vec::new();
     let ended = tokio::time::timeout(Duration::from_secs(5), async {
         s.write_all(b"*1\r\n$4\r\nPING\r\n").await?;
