@@ -74,8 +74,10 @@ redis-cli -p "$ha_a_redis" ping >/dev/null || { echo "HAProxy did not come up:";
 
 # One figure of one path: prints a number.
 rps() { # HOST PORT TEST redis-benchmark-args… → requests per second of TEST
-  local h=$1 p=$2 t=$3; shift 3
-  redis-benchmark -h "$h" -p "$p" "$@" --csv 2>/dev/null | awk -F'"' -v t="$t" '$2 == t { print $4 }'
+  local h=$1 p=$2 t=$3 v; shift 3
+  v=$(redis-benchmark -h "$h" -p "$p" "$@" --csv 2>"$work/redis-benchmark.err" | awk -F'"' -v t="$t" '$2 == t { print $4 }')
+  [ -n "$v" ] || { echo "redis-benchmark $* to $h:$p gave no $t figure: $(tail -c 300 "$work/redis-benchmark.err")" >&2; exit 1; }
+  echo "$v"
 }
 p50_us() { # HOST PORT → PING p50 in µs, one client, kept connection
   redis-benchmark -h "$1" -p "$2" -c 1 -n 20000 -t ping --csv 2>/dev/null \

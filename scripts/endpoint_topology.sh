@@ -12,7 +12,7 @@ cleanup() {
 trap cleanup EXIT
 
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+redis-server --port "$redis_port" --bind 127.0.0.1 --protected-mode no --save '' --appendonly no --daemonize yes \
   --logfile "$work/redis.log" --maxclients 20000
 "$PLEMU_BIN" up --api 127.0.0.1:0 --dns 127.0.0.1:0 --data-dir "$work/data" --provisioning-delay 0 \
   >"$work/plemu.out" 2>"$work/plemu.log" &
