@@ -160,11 +160,23 @@ impl Dialer {
 }
 
 /// Connects to `addr`, from `source` (any port) when given.
+///
+/// The port is chosen at `connect`, not at `bind` (`IP_BIND_ADDRESS_NO_PORT`): a port taken at
+/// `bind` is reserved for every destination, and stays so through TIME_WAIT, so a few tens of
+/// thousands of short flows would use up the machine's ephemeral range (every `connect` on the
+/// host then fails with EADDRNOTAVAIL, and each `bind` searches longer before). At `connect` the
+/// port only has to make the 4-tuple unique, and TIME_WAIT ports are reused as for any client.
 async fn connect(addr: SocketAddr, source: Option<Ipv4Addr>) -> std::io::Result<TcpStream> {
     let Some(source) = source else {
         return TcpStream::connect(addr).await;
     };
     let socket = tokio::net::TcpSocket::new_v4()?;
+    nix::sys::socket::setsockopt(
+        &socket,
+        nix::sys::socket::sockopt::IpBindAddressNoPort,
+        &true,
+    )
+    .map_err(std::io::Error::from)?;
     socket.bind(SocketAddr::new(source.into(), 0))?;
     socket.connect(addr).await
 }
@@ -217,12 +229,15 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let node = Ipv4Addr::new(127, 0, 0, 77);
         let dialer = Dialer::without_dns();
-        let _s = dialer
+        let s = dialer
             .dial_from("127.0.0.1", port, DIAL_TIMEOUT, Some(node))
             .await
             .unwrap();
         let (_, peer) = listener.accept().await.unwrap();
         assert_eq!(peer.ip(), IpAddr::V4(node));
+        // Its port was chosen at connect, so it reserved nothing for other destinations.
+        let no_port = nix::sys::socket::sockopt::IpBindAddressNoPort;
+        assert!(nix::sys::socket::getsockopt(&s, no_port).unwrap());
         let _s = dialer
             .dial_from("127.0.0.1", port, DIAL_TIMEOUT, None)
             .await
