@@ -2,8 +2,9 @@
 //! machine needs no system `protoc`.
 
 /// The AWS-shaped API: its messages print as JSON the way the AWS CLI does.
-const API_FILES: [&str; 6] = [
+const API_FILES: [&str; 7] = [
     "proto/plemu/v1/common.proto",
+    "proto/plemu/v1/public_dns.proto",
     "proto/plemu/v1/tags.proto",
     "proto/plemu/v1/notifications.proto",
     "proto/plemu/v1/ec2.proto",
@@ -17,7 +18,11 @@ const INTERNAL_FILES: [&str; 2] = ["proto/plemu/v1/agent.proto", "proto/plemu/v1
 const ALWAYS_WHOLE: [&str; 3] = ["Tag", "TagDescription", "ElbTagDescription"];
 
 /// Fields whose AWS name or shape is not the field's: (field path, serde attribute).
-const AWS_SHAPES: [(&str, &str); 16] = [
+const AWS_SHAPES: [(&str, &str); 17] = [
+    (
+        ".plemu.v1.DeleteTxtRecordResponse.return_value",
+        r#"#[serde(rename = "Return")]"#,
+    ),
     (
         ".plemu.v1.LoadBalancer.dns_name",
         r#"#[serde(rename = "DNSName")]"#,

@@ -5,6 +5,7 @@
 //! - `security_group.rs`: security groups, with `--protocol/--port/--cidr/--source-group`.
 //! - `vpce.rs`: endpoint services and interface endpoints.
 //! - `elbv2.rs`: the `elbv2` verbs: load balancers, target groups, targets, listeners.
+//! - `public_dns.rs`: the `public-dns` verbs: TXT records for private DNS verification.
 //! - `shapes.rs`: parameter values decoded into the API's structures.
 //! - `shorthand.rs`: the AWS CLI's `Key=Value` shorthand and JSON, parsed.
 
@@ -28,6 +29,7 @@ mod elbv2;
 mod modify;
 mod notification;
 mod page;
+mod public_dns;
 mod security_group;
 mod shapes;
 mod shorthand;
@@ -37,6 +39,7 @@ mod vpce;
 
 pub use ec2::Ec2Command;
 pub use elbv2::Elbv2Command;
+pub use public_dns::PublicDnsCommand;
 
 /// How long to wait for the API's TCP connection, as the AWS CLI's `--cli-connect-timeout` default.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -120,6 +123,17 @@ pub async fn run_elbv2(
     cmd: Elbv2Command,
 ) -> Result<Option<serde_json::Value>, CallError> {
     elbv2::run(conn, cmd).await
+}
+
+/// Calls one `PublicDns` action (plemu's own: the public DNS's TXT records).
+///
+/// # Errors
+/// As [`run_ec2`].
+pub async fn run_public_dns(
+    conn: &Connection,
+    cmd: PublicDnsCommand,
+) -> Result<Option<serde_json::Value>, CallError> {
+    public_dns::run(conn, cmd).await
 }
 
 /// Prints JSON to stdout as the AWS CLI does: 4-space indentation, members in the API's order.

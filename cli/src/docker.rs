@@ -77,6 +77,9 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         .store
         .open(plemu_proto::metrics::Metrics::default())
         .await?;
+    let control_plane_public_dns = control_plane
+        .public_dns_addr()
+        .context("the public DNS is bound")?;
     let instance = match &d.docker_instance {
         Some(i) => i.clone(),
         None => instance_of(&args.store.data_dir)?,
@@ -134,7 +137,8 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     });
     tracing::info!(api = %api_addr, %instance, backbone = %backbone.name, agents = %agent_url,
         data_dir = %args.store.data_dir.display(), "plemu ready (docker)");
-    println!("plemu ready: api {api_addr} docker {instance}");
+    let public_dns = control_plane_public_dns;
+    println!("plemu ready: api {api_addr} docker {instance} public-dns {public_dns}");
     shutdown::supervise(token, tasks).await
 }
 

@@ -79,6 +79,9 @@ enum Command {
     /// ELBv2 actions: Network Load Balancers, target groups, targets and listeners.
     #[command(subcommand)]
     Elbv2(client::Elbv2Command),
+    /// The public DNS plemu serves: TXT records that prove you own a private DNS name.
+    #[command(subcommand)]
+    PublicDns(client::PublicDnsCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -126,6 +129,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         Command::AgentToken(args) => agent_token::run(args),
         Command::Ec2(cmd) => return print_call(client::run_ec2(&conn, cmd).await),
         Command::Elbv2(cmd) => return print_call(client::run_elbv2(&conn, cmd).await),
+        Command::PublicDns(cmd) => return print_call(client::run_public_dns(&conn, cmd).await),
     };
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,

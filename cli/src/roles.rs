@@ -41,18 +41,32 @@ pub struct StoreArgs {
     /// (repeatable; a topic's own URL wins over the default).
     #[arg(long, env = "PLEMU_NOTIFICATION_URL", value_delimiter = ',')]
     pub notification_url: Vec<plemu_control_plane::NotificationUrl>,
+    /// Address (UDP and TCP) of the public DNS plemu serves: the TXT records published with
+    /// `plemu public-dns put-txt-record`, which private DNS verification looks up. Port 0 picks
+    /// a free port (printed on the ready line as `public-dns`).
+    #[arg(long, env = "PLEMU_PUBLIC_DNS", default_value = "127.0.0.1:0")]
+    pub public_dns: SocketAddr,
+    /// DNS server (ip:port) that `start-vpc-endpoint-service-private-dns-verification` asks
+    /// for the TXT record, as AWS asks public resolvers: your own DNS where you publish the
+    /// record yourself. Default: plemu's public DNS (--public-dns).
+    #[arg(long, env = "PLEMU_VERIFICATION_RESOLVER")]
+    pub verification_resolver: Option<SocketAddr>,
 }
 
 impl StoreArgs {
-    /// Opens the control plane on this store.
+    /// Opens the control plane on this store, with its public DNS bound (see
+    /// [`plemu_control_plane::ControlPlane::public_dns_addr`]).
     ///
     /// # Errors
-    /// When the store cannot be opened.
+    /// When the store cannot be opened or the public DNS address cannot be bound.
     pub async fn open(
         &self,
         metrics: plemu_proto::metrics::Metrics,
     ) -> anyhow::Result<plemu_control_plane::ControlPlane> {
-        plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
+        let (udp, tcp, _) = bind_dns(self.public_dns)
+            .await
+            .context("cannot serve the public DNS (--public-dns)")?;
+        let cp = plemu_control_plane::ControlPlane::open(plemu_control_plane::Config {
             data_dir: self.data_dir.clone(),
             eni_bind_net: self.eni_bind_net,
             provisioning_delay: self.provisioning_delay,
@@ -61,9 +75,11 @@ impl StoreArgs {
             acceptance_expiry: self.acceptance_expiry,
             notification_urls: self.notification_url.clone(),
             metrics,
+            verification_resolver: self.verification_resolver,
         })
         .await
-        .with_context(|| format!("cannot open the store in {}", self.data_dir.display()))
+        .with_context(|| format!("cannot open the store in {}", self.data_dir.display()))?;
+        Ok(cp.with_public_dns(udp, tcp))
     }
 }
 
@@ -212,6 +228,7 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
         .await?;
     let addr = api.local_addr()?;
     let agents_addr = agents.local_addr()?;
+    let public_dns = cp.public_dns_addr().context("the public DNS is bound")?;
     let token = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let t = token.child_token();
@@ -221,8 +238,8 @@ pub async fn control_plane(args: ControlPlaneArgs) -> anyhow::Result<()> {
             cp.serve(api, agents, t).await.map_err(anyhow::Error::from),
         )
     });
-    tracing::info!(api = %addr, agents = %agents_addr, "plemu control plane ready");
-    println!("plemu control-plane ready: api {addr} agents {agents_addr}");
+    tracing::info!(api = %addr, agents = %agents_addr, %public_dns, "plemu control plane ready");
+    println!("plemu control-plane ready: api {addr} agents {agents_addr} public-dns {public_dns}");
     shutdown::supervise(token, tasks).await
 }
 

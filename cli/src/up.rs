@@ -74,6 +74,9 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     // One registry for every role: `/metrics` on the API port shows them all.
     let metrics = plemu_proto::metrics::Metrics::new();
     let control_plane = args.store.open(metrics.clone()).await?;
+    let public_dns = control_plane
+        .public_dns_addr()
+        .context("the public DNS is bound")?;
     let agent_token = Some(control_plane.agent_secret().mint(&Scope::All));
 
     let token = CancellationToken::new();
@@ -131,9 +134,9 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         )
     });
 
-    tracing::info!(api = %api_addr, dns = %dns_addr, data_dir = %args.store.data_dir.display(), "plemu ready");
+    tracing::info!(api = %api_addr, dns = %dns_addr, %public_dns, data_dir = %args.store.data_dir.display(), "plemu ready");
     // A stable line on stdout for scripts and test harnesses to wait on.
-    println!("plemu ready: api {api_addr} dns {dns_addr}");
+    println!("plemu ready: api {api_addr} dns {dns_addr} public-dns {public_dns}");
     shutdown::supervise(token, tasks).await
 }
 

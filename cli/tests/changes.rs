@@ -160,3 +160,122 @@ fn change_rules_through_the_cli() {
         "ListenerNotFound",
     );
 }
+
+/// `dig`'s short answer for the TXT records of `name` at `server`.
+fn dig_txt(server: std::net::SocketAddr, name: &str) -> String {
+    let out = Command::new("dig")
+        .args(["+short", "+tries=1", "+time=2"])
+        .arg(format!("@{}", server.ip()))
+        .args(["-p", &server.port().to_string(), "TXT", name])
+        .output()
+        .expect("dig is installed (scripts/test.sh installs dnsutils)");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn private_dns_verification_through_the_cli_and_a_real_dns_client() {
+    trace_init();
+    let p = Plemu::start(PlemuOptions::default()).unwrap();
+    let api = p.api_url();
+    let call = |args: &[&str]| ok(plemu(&api, args));
+    let vpc = call(&["ec2", "create-vpc", "--cidr-block", "10.0.0.0/16"])["Vpc"]["VpcId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subnet = call(&[
+        "ec2",
+        "create-subnet",
+        "--vpc-id",
+        &vpc,
+        "--cidr-block",
+        "10.0.1.0/24",
+        "--availability-zone",
+        "us-east-1a",
+    ])["Subnet"]["SubnetId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let nlb = call(&[
+        "elbv2",
+        "create-load-balancer",
+        "--name",
+        "dns",
+        "--type",
+        "network",
+        "--scheme",
+        "internal",
+        "--subnets",
+        &subnet,
+    ])["LoadBalancers"][0]["LoadBalancerArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let svc = call(&[
+        "ec2",
+        "create-vpc-endpoint-service-configuration",
+        "--network-load-balancer-arns",
+        &nlb,
+        "--private-dns-name",
+        "cache.example.test",
+    ])["ServiceConfiguration"]
+        .clone();
+    let id = svc["ServiceId"].as_str().unwrap().to_string();
+    let config = &svc["PrivateDnsNameConfiguration"];
+    assert_eq!(config["State"], "pendingVerification");
+    let (name, value) = (
+        config["Name"].as_str().unwrap(),
+        config["Value"].as_str().unwrap(),
+    );
+    let at = format!("{name}.cache.example.test");
+    let state = || {
+        call(&[
+            "ec2",
+            "describe-vpc-endpoint-service-configurations",
+            "--service-ids",
+            &id,
+        ])["ServiceConfigurations"][0]["PrivateDnsNameConfiguration"]["State"]
+            .clone()
+    };
+    let start = [
+        "ec2",
+        "start-vpc-endpoint-service-private-dns-verification",
+        "--service-id",
+        &id,
+    ];
+
+    // Nothing published: the lookup finds nothing, the name is `failed`.
+    assert_eq!(call(&start)["ReturnValue"], true);
+    assert_eq!(state(), "failed");
+    failed(
+        plemu(
+            &api,
+            &[
+                "public-dns",
+                "put-txt-record",
+                "--name",
+                "bad name.test",
+                "--value",
+                value,
+            ],
+        ),
+        "InvalidParameterValue",
+    );
+    let put = call(&[
+        "public-dns",
+        "put-txt-record",
+        "--name",
+        &at,
+        "--value",
+        value,
+    ]);
+    assert_eq!(put["Record"]["Values"][0], value);
+    // The record is on the wire, for any DNS client.
+    assert_eq!(dig_txt(p.public_dns, &at), format!("\"{value}\""));
+    call(&start);
+    assert_eq!(state(), "verified");
+    let list = call(&["public-dns", "list-txt-records"]);
+    assert_eq!(list["Records"][0]["Name"], at.as_str());
+    let deleted = call(&["public-dns", "delete-txt-record", "--name", &at]);
+    assert_eq!(deleted["Return"], true);
+    assert_eq!(dig_txt(p.public_dns, &at), "");
+}

@@ -9,6 +9,34 @@ const PLEMU: &str = env!("CARGO_BIN_EXE_plemu");
 
 /// The first two shell blocks under the "Five minutes" heading of README.md: the walkthrough,
 /// then taking it apart.
+/// The Redis of the walkthrough's first line, with its flags as written (a test of its own
+/// port and directory, in the foreground): a flag the NLB's connections need must be there.
+fn readme_redis() -> RedisServer {
+    let walkthrough = walkthrough();
+    let line = walkthrough
+        .lines()
+        .find(|l| l.starts_with("redis-server "))
+        .expect("the walkthrough starts a redis-server");
+    let words: Vec<&str> = line
+        .split('#')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|w| if w == "''" { "" } else { w })
+        .collect();
+    let mut args = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(w) = words.next() {
+        if w == "--port" || w == "--daemonize" {
+            words.next();
+        } else {
+            args.push(w);
+        }
+    }
+    RedisServer::start_with(&args).unwrap()
+}
+
 fn walkthrough() -> String {
     let readme = include_str!("../../README.md");
     let section = readme
@@ -56,7 +84,7 @@ fn the_readme_walkthrough_works_as_written() {
             "{tool} is not installed (scripts/test.sh installs it)"
         );
     }
-    let redis = RedisServer::start().unwrap();
+    let redis = readme_redis();
     let plemu = Plemu::start(PlemuOptions::default()).unwrap();
     // The walkthrough as written, but for the ports this test got: its own Redis, plemu's DNS port.
     let script = walkthrough()
@@ -102,7 +130,7 @@ fn the_readme_walkthrough_works_with_the_aws_cli() {
     let Some(clients) = PythonClients::require() else {
         return;
     };
-    let redis = RedisServer::start().unwrap();
+    let redis = readme_redis();
     let plemu = Plemu::start(PlemuOptions::default()).unwrap();
     let aws = format!("aws --endpoint-url {}", plemu.api_url());
     let mut script = String::new();
@@ -114,6 +142,11 @@ fn the_readme_walkthrough_works_with_the_aws_cli() {
             .replace("PLEMU_ACCOUNT=", "AWS_ACCESS_KEY_ID=")
             .replace("plemu ec2 ", &format!("{aws} ec2 "))
             .replace("plemu elbv2 ", &format!("{aws} elbv2 "))
+            // plemu's own verbs (no AWS counterpart) still go to this test's plemu.
+            .replace(
+                "plemu public-dns ",
+                &format!("plemu --endpoint-url {} public-dns ", plemu.api_url()),
+            )
             .replace("6380", &redis.port().to_string())
             .replace("-p 1053", &format!("-p {}", plemu.dns.port()));
         script.push_str(&line);

@@ -10,6 +10,7 @@ mod health_check;
 mod lb_security_groups;
 mod listener_modify;
 mod notification;
+mod public_dns;
 mod security_group;
 mod service_detail;
 mod service_modify;

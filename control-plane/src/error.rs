@@ -269,4 +269,7 @@ pub enum Error {
     /// The reflection service could not read the API's descriptors.
     #[error("gRPC reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// The public DNS server (the TXT records of `PublicDns`) failed.
+    #[error("public DNS server: {0}")]
+    PublicDns(String),
 }

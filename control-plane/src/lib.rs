@@ -18,6 +18,8 @@
 //! - `store`: redb, one table of `kind/id` -> JSON.
 //! - `watch`: the desired state each provider or consumer agent serves.
 //! - `notify`: connection notifications' events, to watch streams and an HTTP sink.
+//! - `public_dns`: the TXT records providers publish, answered over DNS on the public DNS
+//!   address ([`ControlPlane::with_public_dns`]), and private DNS verification's lookup.
 //! - [`error`]: [`ApiError`] (AWS error codes) and [`Error`] (open/serve failures).
 #![warn(missing_docs)]
 
@@ -30,6 +32,7 @@ mod model;
 mod notify;
 mod page;
 mod port;
+mod public_dns;
 mod query;
 mod state;
 mod store;
@@ -78,6 +81,9 @@ pub struct Config {
     /// The metrics served at `/metrics` on the API address: what the control plane knows (target
     /// health from the agents' reports, endpoint counts) and, in `plemu up`, the agents' own.
     pub metrics: plemu_proto::metrics::Metrics,
+    /// The DNS server (UDP, then TCP) that private DNS verification asks for the TXT record.
+    /// `None`: the control plane's own public DNS ([`ControlPlane::with_public_dns`]).
+    pub verification_resolver: Option<std::net::SocketAddr>,
 }
 
 impl Default for Config {
@@ -91,6 +97,7 @@ impl Default for Config {
             acceptance_expiry: Duration::from_secs(7 * 24 * 3600),
             notification_urls: Vec::new(),
             metrics: plemu_proto::metrics::Metrics::default(),
+            verification_resolver: None,
         }
     }
 }
@@ -98,6 +105,8 @@ impl Default for Config {
 /// The control plane: the store loaded in memory, ready to serve.
 pub struct ControlPlane {
     shared: state::Shared,
+    /// Where the public DNS is answered, if it is ([`ControlPlane::with_public_dns`]).
+    public_dns: Option<(tokio::net::UdpSocket, tokio::net::TcpListener)>,
 }
 
 impl ControlPlane {
@@ -111,7 +120,30 @@ impl ControlPlane {
     pub async fn open(config: Config) -> Result<Self, Error> {
         Ok(Self {
             shared: state::Shared::open(config).await?,
+            public_dns: None,
         })
+    }
+
+    /// Also answers the public DNS (the TXT records of the `PublicDns` service) on `udp` and
+    /// `tcp`, one address, while [`ControlPlane::serve`] runs; private DNS verification asks it
+    /// unless [`Config::verification_resolver`] names another resolver.
+    pub fn with_public_dns(
+        mut self,
+        udp: tokio::net::UdpSocket,
+        tcp: tokio::net::TcpListener,
+    ) -> Self {
+        if let Ok(addr) = udp.local_addr() {
+            self.shared.public_zone.answer_at(addr);
+        }
+        self.public_dns = Some((udp, tcp));
+        self
+    }
+
+    /// Where the public DNS will be answered, if [`ControlPlane::with_public_dns`] gave it sockets.
+    pub fn public_dns_addr(&self) -> Option<std::net::SocketAddr> {
+        self.public_dns
+            .as_ref()
+            .and_then(|(udp, _)| udp.local_addr().ok())
     }
 
     /// The secret agent tokens are made with ([`AgentSecret::mint`]); kept in the data directory
@@ -128,7 +160,8 @@ impl ControlPlane {
     /// On shutdown the watch streams end, timers stop, and the store file is closed.
     ///
     /// # Errors
-    /// When either gRPC server fails, or the reflection service cannot be built.
+    /// When either gRPC server or the public DNS fails, or the reflection service cannot be
+    /// built.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -141,6 +174,7 @@ impl ControlPlane {
         let (routes, health) = port::routes(api.clone()).await?;
         let internal = self.shared.shutdown_token().clone();
         let stopping = shutdown.clone();
+        let dns_stop = shutdown.clone();
         let signal = async move {
             stopping.cancelled().await;
             port::not_serving(health).await;
@@ -158,8 +192,17 @@ impl ControlPlane {
             .accept_http1(true)
             .add_routes(routes)
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
-        let result = tokio::try_join!(api_server, agents_server).map(|_| ());
+        let zone = self.shared.public_zone.clone();
+        let sockets = self.public_dns;
+        let public_dns = async move {
+            match sockets {
+                Some((udp, tcp)) => public_dns::serve(zone, udp, tcp, dns_stop).await,
+                None => Ok(()),
+            }
+        };
+        let servers = async { tokio::try_join!(api_server, agents_server).map_err(Error::from) };
+        let result = tokio::try_join!(servers, public_dns).map(|_| ());
         self.shared.close().await;
-        Ok(result?)
+        result
     }
 }

@@ -5,6 +5,7 @@ pub(crate) mod ec2;
 pub(crate) mod elbv2;
 pub(crate) mod lifecycle;
 pub(crate) mod notification;
+pub(crate) mod public_dns;
 pub(crate) mod vpce;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ pub(crate) use ec2::{RuleSource, SecurityGroup, SgRule, Subnet, Vpc};
 pub(crate) use elbv2::{HealthCheck, LbNode, LbState, Listener, LoadBalancer, Target, TargetGroup};
 pub(crate) use lifecycle::{EndpointEvent, EndpointState, ServiceEvent, ServiceState};
 pub(crate) use notification::{ConnectionEventType, ConnectionNotification, NotificationTarget};
+pub(crate) use public_dns::TxtRecord;
 pub(crate) use vpce::{Endpoint, Eni, Permission, PrivateDns, PrivateDnsState, Service};
 
 /// A resource tag.
@@ -149,6 +151,7 @@ resources! {
     services: Service => "service",
     endpoints: Endpoint => "endpoint",
     notifications: ConnectionNotification => "notification",
+    txt_records: TxtRecord => "txt",
 }
 
 fn diff_map<T: Serialize + PartialEq>(

@@ -1,4 +1,4 @@
-//! The API address's router: the `Ec2`, `Elbv2` and `ConnectionEvents` gRPC services,
+//! The API address's router: the `Ec2`, `Elbv2`, `ConnectionEvents` and `PublicDns` gRPC services,
 //! `grpc.health.v1.Health`, server reflection, the Query front at `/`, the topology page
 //! (`GET /`, `/topology.html`, `/topology.json`) and `/metrics`, all on one port.
 
@@ -40,6 +40,7 @@ pub(crate) async fn routes(api: Api) -> Result<(Routes, HealthReporter), Error> 
             "plemu.v1.Ec2",
             "plemu.v1.Elbv2",
             "plemu.v1.ConnectionEvents",
+            "plemu.v1.PublicDns",
             "grpc.health.v1.Health",
         ]
         .into_iter()
@@ -50,6 +51,7 @@ pub(crate) async fn routes(api: Api) -> Result<(Routes, HealthReporter), Error> 
         .add_service(pb::connection_events_server::ConnectionEventsServer::new(
             api.clone(),
         ))
+        .add_service(pb::public_dns_server::PublicDnsServer::new(api.clone()))
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?);

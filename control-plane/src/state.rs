@@ -84,6 +84,8 @@ pub(crate) struct Inner {
     pub eni_bind_net: ipnet::Ipv4Net,
     /// Delivers connection notifications' events.
     pub notifier: crate::notify::Notifier,
+    /// The TXT records as the public DNS answers them, replaced on every change of them.
+    pub public_zone: Arc<crate::public_dns::PublicZone>,
     /// In an `Arc` so that a commit can own the lock (see [`Shared::mutate`]).
     state: Arc<Mutex<State>>,
     store: Store,
@@ -131,11 +133,13 @@ impl Shared {
             crate::notify::Notifier::new(&config.notification_urls, shutdown.clone(), |run| {
                 tasks.spawn(run);
             });
+        let public_zone = Arc::new(crate::public_dns::PublicZone::new(&res.txt_records));
         let shared = Self(Arc::new(Inner {
             config,
             agent_secret,
             eni_bind_net,
             notifier,
+            public_zone,
             state: Arc::new(Mutex::new(State {
                 res,
                 ..State::default()
@@ -189,6 +193,9 @@ impl Shared {
                 this.store.write(ops)?;
                 let old = std::mem::replace(&mut st.res, draft);
                 this.notifier.publish(crate::notify::between(&old, &st.res));
+                if old.txt_records != st.res.txt_records {
+                    this.public_zone.replace(&st.res.txt_records);
+                }
                 this.bump();
                 Ok::<_, StoreError>(())
             })

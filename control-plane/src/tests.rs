@@ -59,7 +59,12 @@ async fn health_and_reflection_are_served() {
         panic!("not a service list: {answer:?}");
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for api in ["plemu.v1.Ec2", "plemu.v1.Elbv2", "grpc.health.v1.Health"] {
+    for api in [
+        "plemu.v1.Ec2",
+        "plemu.v1.Elbv2",
+        "plemu.v1.PublicDns",
+        "grpc.health.v1.Health",
+    ] {
         assert!(names.iter().any(|n| n == api), "{api} not in {names:?}");
     }
     assert!(!names.iter().any(|n| n == "plemu.v1.Agent"), "{names:?}");

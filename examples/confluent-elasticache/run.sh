@@ -63,6 +63,11 @@ plemu elbv2 create-listener --load-balancer-arn "$NLB" --protocol TCP --port 637
   --default-actions "Type=forward,TargetGroupArn=$TG" >/dev/null
 SVC=$(plemu ec2 create-vpc-endpoint-service-configuration --network-load-balancer-arns "$NLB" \
   --acceptance-required --private-dns-name "$NAME" | json "['ServiceConfiguration']['ServiceId']")
+# Prove the name is ours: the TXT record the service asks for, in plemu's public DNS, then verify.
+cfg="['ServiceConfigurations'][0]['PrivateDnsNameConfiguration']"
+TXT_NAME=$(plemu ec2 describe-vpc-endpoint-service-configurations --service-ids "$SVC" | json "$cfg['Name']")
+TXT_VALUE=$(plemu ec2 describe-vpc-endpoint-service-configurations --service-ids "$SVC" | json "$cfg['Value']")
+plemu public-dns put-txt-record --name "$TXT_NAME.$NAME" --value "$TXT_VALUE" >/dev/null
 plemu ec2 start-vpc-endpoint-service-private-dns-verification --service-id "$SVC" >/dev/null
 plemu ec2 modify-vpc-endpoint-service-permissions --service-id "$SVC" \
   --add-allowed-principals arn:aws:iam::222222222222:root >/dev/null

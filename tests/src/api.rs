@@ -52,6 +52,11 @@ impl Api {
     pub fn elbv2(&self, account: &str) -> Elbv2 {
         Elbv2Client::with_interceptor(self.channel.clone(), as_account(account))
     }
+
+    /// A `PublicDns` client: the TXT records private DNS verification looks up.
+    pub fn public_dns(&self) -> plemu_proto::pb::public_dns_client::PublicDnsClient<Channel> {
+        plemu_proto::pb::public_dns_client::PublicDnsClient::new(self.channel.clone())
+    }
 }
 
 fn as_account(account: &str) -> AsCaller {

@@ -42,6 +42,8 @@ pub struct Plemu {
     pub api: SocketAddr,
     /// The DNS server address (UDP and TCP).
     pub dns: SocketAddr,
+    /// The public DNS address (UDP and TCP): the TXT records of `plemu public-dns`.
+    pub public_dns: SocketAddr,
     data_dir: PathBuf,
     eni_bind_net: Option<String>,
     extra_args: Vec<String>,
@@ -123,16 +125,18 @@ impl Plemu {
             child: Some(child),
             api: ([0, 0, 0, 0], 0).into(),
             dns: ([0, 0, 0, 0], 0).into(),
+            public_dns: ([0, 0, 0, 0], 0).into(),
             data_dir,
             eni_bind_net,
             extra_args,
             log,
             _temp: temp,
         };
-        // "plemu ready: api 127.0.0.1:PORT dns 127.0.0.1:PORT"
+        // "plemu ready: api 127.0.0.1:PORT dns 127.0.0.1:PORT public-dns 127.0.0.1:PORT"
         let find = |key| address_after(&line, key);
         plemu.api = find("api")?;
         plemu.dns = find("dns")?;
+        plemu.public_dns = find("public-dns")?;
         Ok(plemu)
     }
 

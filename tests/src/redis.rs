@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-/// A running `redis-server` bound to 127.0.0.1 only, with persistence off.
+/// A running `redis-server` on 127.0.0.1, with persistence off unless asked for.
 #[derive(Debug)]
 pub struct RedisServer {
     child: Child,
@@ -21,20 +21,29 @@ impl RedisServer {
     /// # Errors
     /// When `redis-server` is not installed or does not come up.
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_with(&[
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+        ])
+    }
+
+    /// Starts `redis-server` with `args` (no `--port`, `--dir` or `--daemonize`: this sets them)
+    /// on a free port of 127.0.0.1, and waits as [`RedisServer::start`] does.
+    ///
+    /// # Errors
+    /// When `redis-server` is not installed or does not come up.
+    pub fn start_with(args: &[&str]) -> anyhow::Result<Self> {
         let port = free_port()?;
         let dir = tempfile::tempdir()?;
         let child = Command::new("redis-server")
-            .args([
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .args(["--protected-mode", "no", "--loglevel", "warning"])
+            .args(args)
+            .args(["--port", &port.to_string(), "--loglevel", "warning"])
             // Room for the 10,000-flow test (redis lowers it to what the open-file limit allows).
             .args(["--maxclients", "15000"])
             .arg("--dir")

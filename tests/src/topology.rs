@@ -210,6 +210,18 @@ impl RedisTopology {
             .into_inner()
             .service_configuration
             .context("no service configuration")?;
+        // The TXT record the service asks for, published as a provider would, then verified.
+        let record = svc
+            .private_dns_name_configuration
+            .clone()
+            .context("no private DNS name configuration")?;
+        api.public_dns()
+            .put_txt_record(pb::PutTxtRecordRequest {
+                name: format!("{}.{}", record.name, svc.private_dns_name),
+                value: record.value,
+            })
+            .await
+            .context("PutTxtRecord")?;
         p_ec2
             .start_vpc_endpoint_service_private_dns_verification(
                 pb::StartVpcEndpointServicePrivateDnsVerificationRequest {

@@ -3,6 +3,7 @@
 
 mod fixture;
 mod lifecycle;
+mod private_dns;
 mod states;
 
 use plemu_proto::pb;

@@ -33,6 +33,7 @@ pub(crate) type Elb = pb::elbv2_client::Elbv2Client<InterceptedService<Channel, 
 pub(crate) type Events =
     pb::connection_events_client::ConnectionEventsClient<InterceptedService<Channel, As>>;
 pub(crate) type Agent = pb::agent_client::AgentClient<InterceptedService<Channel, Bearer>>;
+pub(crate) type PublicDns = pb::public_dns_client::PublicDnsClient<Channel>;
 
 /// Adds an agent token to every request.
 #[derive(Clone)]
@@ -51,6 +52,8 @@ impl tonic::service::Interceptor for Bearer {
 pub(crate) struct Server {
     /// The API's address (gRPC and the Query protocols).
     pub addr: std::net::SocketAddr,
+    /// Where its public DNS answers (UDP and TCP).
+    pub public_dns: std::net::SocketAddr,
     token: CancellationToken,
     task: tokio::task::JoinHandle<Result<(), Error>>,
     channel: Channel,
@@ -82,7 +85,12 @@ impl Server {
             ..Config::default()
         };
         tune(&mut config);
-        let cp = ControlPlane::open(config).await.expect("open");
+        let (udp, tcp) = public_dns_sockets().await;
+        let cp = ControlPlane::open(config)
+            .await
+            .expect("open")
+            .with_public_dns(udp, tcp);
+        let public_dns = cp.public_dns_addr().expect("public DNS bound");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -103,6 +111,7 @@ impl Server {
         };
         Self {
             addr,
+            public_dns,
             token,
             task,
             channel: connect(addr).await,
@@ -134,6 +143,11 @@ impl Server {
         )
     }
 
+    /// A `PublicDns` client (the TXT records private DNS verification looks up).
+    pub fn public_dns(&self) -> PublicDns {
+        pb::public_dns_client::PublicDnsClient::new(self.channel.clone())
+    }
+
     /// An Agent client with a token for everything.
     pub fn agent(&self) -> Agent {
         self.agent_as(Some(Scope::All))
@@ -150,6 +164,19 @@ impl Server {
         let token = Some(self.secret.mint(&Scope::All));
         pb::agent_client::AgentClient::with_interceptor(self.channel.clone(), Bearer(token))
     }
+}
+
+/// A UDP socket and a TCP listener on one free port of 127.0.0.1.
+async fn public_dns_sockets() -> (tokio::net::UdpSocket, tokio::net::TcpListener) {
+    for _ in 0..20 {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        if let Ok(tcp) = tokio::net::TcpListener::bind(udp.local_addr().expect("addr")).await {
+            return (udp, tcp);
+        }
+    }
+    panic!("no port free for both UDP and TCP");
 }
 
 fn caller(account: &str) -> As {
@@ -385,18 +412,64 @@ pub(crate) async fn describe_endpoint(ec2: &mut Ec2, id: &str) -> pb::VpcEndpoin
         .remove(0)
 }
 
-/// Verifies the service's private DNS name.
-pub(crate) async fn verify(ec2: &mut Ec2, service_id: &str) {
+/// The private DNS name configuration of the provider's service `service_id`.
+pub(crate) async fn private_dns_of(
+    s: &Server,
+    service_id: &str,
+) -> pb::PrivateDnsNameConfiguration {
+    s.ec2(PROVIDER)
+        .describe_vpc_endpoint_service_configurations(
+            pb::DescribeVpcEndpointServiceConfigurationsRequest {
+                service_ids: vec![service_id.into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_inner()
+        .service_configurations
+        .remove(0)
+        .private_dns_name_configuration
+        .expect("the service has a private DNS name")
+}
+
+/// Verifies the private DNS name of the provider's service as a provider does: publishes the
+/// TXT record AWS asks for in the public DNS, then starts the verification, which looks it up.
+pub(crate) async fn verify(s: &Server, service_id: &str) {
+    let name = s
+        .ec2(PROVIDER)
+        .describe_vpc_endpoint_service_configurations(
+            pb::DescribeVpcEndpointServiceConfigurationsRequest {
+                service_ids: vec![service_id.into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_inner()
+        .service_configurations
+        .remove(0)
+        .private_dns_name;
+    let record = private_dns_of(s, service_id).await;
+    s.public_dns()
+        .put_txt_record(pb::PutTxtRecordRequest {
+            name: format!("{}.{name}", record.name),
+            value: record.value,
+        })
+        .await
+        .unwrap();
     let req = pb::StartVpcEndpointServicePrivateDnsVerificationRequest {
         service_id: service_id.into(),
     };
     assert!(
-        ec2.start_vpc_endpoint_service_private_dns_verification(req)
+        s.ec2(PROVIDER)
+            .start_vpc_endpoint_service_private_dns_verification(req)
             .await
             .unwrap()
             .into_inner()
             .return_value
     );
+    assert_eq!(private_dns_of(s, service_id).await.state, "verified");
 }
 
 /// The ARN of the first listener of load balancer `lb_arn`.

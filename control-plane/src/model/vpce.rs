@@ -66,6 +66,9 @@ pub(crate) enum PrivateDnsState {
     PendingVerification,
     /// Consumers may use the name.
     Verified,
+    /// The last verification found no TXT record with the value (or could not ask the
+    /// resolver); another `StartVpcEndpointServicePrivateDnsVerification` tries again.
+    Failed,
 }
 
 impl PrivateDns {
@@ -87,6 +90,7 @@ impl PrivateDnsState {
         match self {
             Self::PendingVerification => "pendingVerification",
             Self::Verified => "verified",
+            Self::Failed => "failed",
         }
     }
 }

@@ -152,8 +152,8 @@ async fn private_dns_follows_the_service_and_a_new_name_starts_verification_over
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path()).await;
     let f = Fx::build(&s).await;
-    let (mut p, mut c) = (s.ec2(PROVIDER), s.ec2(CONSUMER));
-    verify(&mut p, &f.p.service_id).await;
+    let (p, mut c) = (s.ec2(PROVIDER), s.ec2(CONSUMER));
+    verify(&s, &f.p.service_id).await;
     let describe = |mut p: crate::api::testing::Ec2, id: String| async move {
         p.describe_vpc_endpoint_service_configurations(
             pb::DescribeVpcEndpointServiceConfigurationsRequest {

@@ -63,7 +63,7 @@ async fn endpoint_failure_modes() {
         "{}",
         e.message()
     );
-    verify(&mut s.ec2(PROVIDER), &p.service_id).await;
+    verify(&s, &p.service_id).await;
     ec2.modify_vpc_attribute(pb::ModifyVpcAttributeRequest {
         vpc_id: vpc.clone(),
         enable_dns_hostnames: Some(false),

@@ -209,7 +209,7 @@ async fn services_permissions_and_the_consumer_view() {
         details[0].private_dns_name_verification_state,
         "pendingVerification"
     );
-    verify(&mut ec2, &p.service_id).await;
+    verify(&s, &p.service_id).await;
     let details = other
         .describe_vpc_endpoint_services(view(vec![p.service_name.clone()]))
         .await
