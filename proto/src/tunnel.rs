@@ -184,13 +184,15 @@ async fn socket_to_stream<S: FrameSink>(
     count: &mut u64,
 ) -> Result<(), FlowEnd> {
     let mut buf = BytesMut::new();
+    let mut want = FIRST_READ;
     loop {
         if let Err(e) = rd.readable().await {
             return Err(read_failed(tx, &e).await);
         }
-        if buf.capacity() < MAX_DATA_FRAME / 4 {
-            buf.reserve(MAX_DATA_FRAME);
+        if buf.capacity() < want / 4 {
+            buf.reserve(want);
         }
+        let spare = buf.capacity() - buf.len();
         match rd.try_read_buf(&mut buf) {
             Ok(0) => {
                 return if tx.send_frame(frame(Kind::HalfClose(HalfClose {}))).await {
@@ -203,6 +205,7 @@ async fn socket_to_stream<S: FrameSink>(
             }
             Ok(n) => {
                 *count += n as u64;
+                want = next_read_size(want, n, spare);
                 let chunk = buf.split().freeze();
                 if !tx.send_frame(frame(Kind::Data(chunk))).await {
                     return Err(FlowEnd::StreamLost("tunnel stream closed".into()));
@@ -212,6 +215,24 @@ async fn socket_to_stream<S: FrameSink>(
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => buf = BytesMut::new(),
             Err(e) => return Err(read_failed(tx, &e).await),
         }
+    }
+}
+
+/// The first buffer a flow reads into: small enough for the allocator's per-thread cache, so
+/// that a request/response flow (a Redis command and its reply) does not take a 64 KiB block
+/// from the shared arena for every few bytes.
+const FIRST_READ: usize = 4 * 1024;
+
+/// The next buffer size of a flow that read `n` bytes into `spare` with `want` reserved: twice
+/// as large (up to a data frame) when the read filled it, half (down to [`FIRST_READ`]) when it
+/// used less than an eighth, so bulk flows read 64 KiB at a time within a few reads.
+fn next_read_size(want: usize, n: usize, spare: usize) -> usize {
+    if n >= spare {
+        (want * 2).min(MAX_DATA_FRAME)
+    } else if n < want / 8 {
+        (want / 2).max(FIRST_READ)
+    } else {
+        want
     }
 }
 

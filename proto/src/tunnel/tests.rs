@@ -233,3 +233,48 @@ async fn cancellation_ends_a_flow_stalled_on_a_reader_that_reads_nothing() {
     );
     feeder.abort();
 }
+
+#[test]
+fn reads_start_small_and_grow_to_a_data_frame_for_bulk() {
+    // A small reply leaves the size where it is; the smallest is FIRST_READ.
+    assert_eq!(next_read_size(FIRST_READ, 14, FIRST_READ), FIRST_READ);
+    // Filling the buffer doubles it, up to a data frame.
+    let mut want = FIRST_READ;
+    for _ in 0..10 {
+        want = next_read_size(want, want, want);
+    }
+    assert_eq!(want, MAX_DATA_FRAME);
+    // A flow that turns quiet shrinks back.
+    for _ in 0..10 {
+        want = next_read_size(want, 100, want);
+    }
+    assert_eq!(want, FIRST_READ);
+}
+
+#[tokio::test]
+async fn bulk_data_arrives_whole_in_frames_of_at_most_a_data_frame() {
+    let (ours, mut peer) = pair().await;
+    let (mut rd, _wr) = ours.into_split();
+    let (mut tx, rx) = mpsc::channel(8);
+    let frames = tokio::spawn(sent(rx));
+    let pump = tokio::spawn(async move {
+        let mut count = 0;
+        let end = socket_to_stream(&mut rd, &mut tx, &mut count).await;
+        (end.is_ok(), count)
+    });
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    peer.write_all(&data).await.unwrap();
+    peer.shutdown().await.unwrap();
+    assert_eq!(pump.await.unwrap(), (true, data.len() as u64));
+    let mut got = Vec::new();
+    let mut largest = 0;
+    for kind in frames.await.unwrap() {
+        if let Kind::Data(d) = kind {
+            largest = largest.max(d.len());
+            got.extend_from_slice(&d);
+        }
+    }
+    assert!(largest <= MAX_DATA_FRAME, "{largest}");
+    assert!(largest > FIRST_READ, "never grew past {largest}");
+    assert_eq!(got, data);
+}
