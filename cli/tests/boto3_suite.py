@@ -33,6 +33,11 @@ def client(service, account):
     )
 
 
+def private_dns_state(ec2, svc_id):
+    configs = ec2.describe_vpc_endpoint_service_configurations(ServiceIds=[svc_id])["ServiceConfigurations"]
+    return configs[0]["PrivateDnsNameConfiguration"]["State"]
+
+
 def error_code(call, **kwargs):
     """The AWS error code `call` fails with; fails the suite if it succeeds."""
     try:
@@ -223,7 +228,18 @@ def main():
     assert svc["ServiceState"] == "Available" and svc["AcceptanceRequired"] is True, svc
     assert svc["PrivateDnsNameConfiguration"]["State"] == "pendingVerification", svc
     svc_id, service_name = svc["ServiceId"], svc["ServiceName"]
+    # Without the TXT record, verification fails; published (in plemu's public DNS, with plemu's
+    # own CLI: AWS has no API for it), it verifies.
     assert ec2.start_vpc_endpoint_service_private_dns_verification(ServiceId=svc_id)["ReturnValue"] is True
+    assert private_dns_state(ec2, svc_id) == "failed"
+    txt = svc["PrivateDnsNameConfiguration"]
+    subprocess.run(
+        ["plemu", "--endpoint-url", URL, "public-dns", "put-txt-record",
+         "--name", f"{txt['Name']}.redis.example.internal", "--value", txt["Value"]],
+        check=True, capture_output=True,
+    )
+    assert ec2.start_vpc_endpoint_service_private_dns_verification(ServiceId=svc_id)["ReturnValue"] is True
+    assert private_dns_state(ec2, svc_id) == "verified"
     r = ec2.modify_vpc_endpoint_service_permissions(
         ServiceId=svc_id, AddAllowedPrincipals=[f"arn:aws:iam::{CONSUMER}:root"]
     )
@@ -342,6 +358,26 @@ def main():
 
     # --- tags, filters and connection notifications, as boto3 shapes them ------
     check_tags_and_notifications(ec2, elb, cec2, vpc_id, svc_id, nlb, tg, cvpc)
+
+    # --- changes, as boto3 shapes them ----------------------------------------
+    r = ec2.modify_vpc_endpoint_service_configuration(ServiceId=svc_id, AcceptanceRequired=False)
+    assert r["Return"] is True, r
+    cfg = ec2.describe_vpc_endpoint_service_configurations(ServiceIds=[svc_id])["ServiceConfigurations"][0]
+    assert cfg["AcceptanceRequired"] is False, cfg
+    ec2.modify_vpc_endpoint_service_configuration(ServiceId=svc_id, AcceptanceRequired=True)
+    sg2 = cec2.create_security_group(GroupName="more", Description="more", VpcId=cvpc)["GroupId"]
+    r = cec2.modify_vpc_endpoint(VpcEndpointId=vpce_id, AddSecurityGroupIds=[sg2])
+    assert r["Return"] is True, r
+    groups = cec2.describe_vpc_endpoints(VpcEndpointIds=[vpce_id])["VpcEndpoints"][0]["Groups"]
+    assert {g["GroupId"] for g in groups} == {sg, sg2}, groups
+    cec2.modify_vpc_endpoint(VpcEndpointId=vpce_id, RemoveSecurityGroupIds=[sg2])
+    groups = cec2.describe_vpc_endpoints(VpcEndpointIds=[vpce_id])["VpcEndpoints"][0]["Groups"]
+    assert [g["GroupId"] for g in groups] == [sg], groups
+    forward = lambda arn: [{"Type": "forward", "TargetGroupArn": arn}]  # noqa: E731
+    moved = elb.modify_listener(ListenerArn=listener["ListenerArn"], DefaultActions=forward(other_tg))
+    assert moved["Listeners"][0]["DefaultActions"][0]["TargetGroupArn"] == other_tg, moved
+    assert error_code(elb.modify_listener, ListenerArn=listener["ListenerArn"] + "0", Port=1) == "ListenerNotFound"
+    elb.modify_listener(ListenerArn=listener["ListenerArn"], DefaultActions=forward(tg))
 
     # --- teardown, in AWS's order ---------------------------------------------
     r = ec2.delete_vpc_endpoint_service_configurations(ServiceIds=[svc_id])
