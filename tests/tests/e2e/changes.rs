@@ -1,14 +1,15 @@
 //! Changes to a live topology through `plemu up`, real sockets and the real tunnel: a revoked
 //! security group rule refuses new flows and keeps open ones (security groups are stateful); a
 //! removed endpoint subnet resets the flows through its network interface and its address stops
-//! listening, while the other zone's address carries on.
+//! listening, while the other zone's address carries on; a listener moved to another target
+//! group sends new flows there, while open ones stay with the target they have.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
 use plemu_proto::pb;
-use plemu_testkit::topology::{CONSUMER, LISTENER_PORT, TopologySpec};
+use plemu_testkit::topology::{CONSUMER, LISTENER_PORT, PROVIDER, TopologySpec};
 use plemu_testkit::{Scenario, eventually, trace_init};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -24,6 +25,26 @@ async fn echo() -> anyhow::Result<SocketAddr> {
             tokio::spawn(async move {
                 let (mut r, mut w) = s.split();
                 let _ = tokio::io::copy(&mut r, &mut w).await;
+            });
+        }
+    });
+    Ok(addr)
+}
+
+/// A target that answers each read in upper case, to tell its flows from the echo's.
+async fn shout() -> anyhow::Result<SocketAddr> {
+    let target = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = target.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = target.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                while let Ok(n @ 1..) = s.read(&mut buf).await {
+                    buf[..n].make_ascii_uppercase();
+                    if s.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
             });
         }
     });
@@ -190,5 +211,75 @@ async fn removing_a_subnet_resets_its_flows_and_stops_its_address() -> anyhow::R
     let after = topo.describe_endpoint(&api).await?;
     assert_eq!(after.subnet_ids.len(), 1);
     assert!(!after.dns_entries.iter().any(|d| d.dns_name == name_a));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_moved_to_another_group_sends_new_flows_there_and_keeps_open_ones()
+-> anyhow::Result<()> {
+    trace_init();
+    let Scenario { plemu, api, topo } = scenario().await?;
+    let addr = private_dns_addr(&plemu).await?;
+    let mut open = open_flow(addr).await?;
+    let loud = shout().await?;
+    let mut elb = api.elbv2(PROVIDER);
+    let tg = elb
+        .create_target_group(pb::CreateTargetGroupRequest {
+            name: "loud".into(),
+            protocol: "TCP".into(),
+            port: Some(LISTENER_PORT),
+            vpc_id: topo.provider_vpc.clone(),
+            target_type: "ip".into(),
+            health_check_interval_seconds: Some(5),
+            healthy_threshold_count: Some(2),
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .target_groups
+        .remove(0)
+        .target_group_arn;
+    elb.register_targets(pb::RegisterTargetsRequest {
+        target_group_arn: tg.clone(),
+        targets: vec![pb::TargetDescription {
+            id: loud.ip().to_string(),
+            port: Some(i32::from(loud.port())),
+            ..Default::default()
+        }],
+    })
+    .await?;
+    let listener = elb
+        .describe_listeners(pb::DescribeListenersRequest {
+            load_balancer_arn: topo.load_balancer_arn.clone(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .listeners
+        .remove(0)
+        .listener_arn;
+    let moved = elb
+        .modify_listener(pb::ModifyListenerRequest {
+            listener_arn: listener,
+            default_actions: vec![pb::Action {
+                r#type: "forward".into(),
+                target_group_arn: tg.clone(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    assert_eq!(moved.listeners[0].default_actions[0].target_group_arn, tg);
+    // New flows reach the new group's target once the provider agent has the change...
+    eventually(Duration::from_secs(20), || async {
+        let got = fresh(addr).await;
+        anyhow::ensure!(got == Ok(b"NEW".to_vec()), "a new flow got {got:?}");
+        Ok(())
+    })
+    .await
+    .with_context(|| plemu.log_text())?;
+    // ...while the flow opened before stays with the echo.
+    assert_eq!(round_trip(&mut open, b"old").await?, b"old");
     Ok(())
 }
