@@ -10,6 +10,7 @@ mod health_check;
 mod lb_security_groups;
 mod listener_modify;
 mod notification;
+mod private_dns;
 mod public_dns;
 mod security_group;
 mod service_detail;
@@ -131,7 +132,7 @@ service!(pb::ec2_server::Ec2, query_ec2 {
     delete_vpc_endpoint_service_configurations(DeleteVpcEndpointServiceConfigurationsRequest) -> DeleteVpcEndpointServiceConfigurationsResponse => vpce::delete_services;
     modify_vpc_endpoint_service_permissions(ModifyVpcEndpointServicePermissionsRequest) -> ModifyVpcEndpointServicePermissionsResponse => vpce::modify_permissions;
     describe_vpc_endpoint_service_permissions(DescribeVpcEndpointServicePermissionsRequest) -> DescribeVpcEndpointServicePermissionsResponse => vpce::describe_permissions;
-    start_vpc_endpoint_service_private_dns_verification(StartVpcEndpointServicePrivateDnsVerificationRequest) -> StartVpcEndpointServicePrivateDnsVerificationResponse => vpce::start_private_dns_verification;
+    start_vpc_endpoint_service_private_dns_verification(StartVpcEndpointServicePrivateDnsVerificationRequest) -> StartVpcEndpointServicePrivateDnsVerificationResponse => private_dns::start_verification;
     describe_vpc_endpoint_services(DescribeVpcEndpointServicesRequest) -> DescribeVpcEndpointServicesResponse => service_detail::describe_service_details;
     accept_vpc_endpoint_connections(AcceptVpcEndpointConnectionsRequest) -> AcceptVpcEndpointConnectionsResponse => connection::accept_connections;
     reject_vpc_endpoint_connections(RejectVpcEndpointConnectionsRequest) -> RejectVpcEndpointConnectionsResponse => connection::reject_connections;

@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use hickory_proto::rr::rdata::TXT;
+use hickory_proto::rr::rdata::{SOA, TXT};
 use hickory_proto::rr::{LowerName, Name, RData, Record};
 use hickory_server::Server;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
@@ -72,6 +72,11 @@ impl PublicZone {
             ZoneType::Primary,
             AxfrPolicy::Deny,
         );
+        // An SOA at the apex: negative answers carry it (RFC 2308), and hickory's catalog warns
+        // on every NXDOMAIN of a zone without one.
+        if let Some(soa) = soa() {
+            handler.upsert_mut(soa, 0);
+        }
         for (name, record) in records {
             let owner = match Name::from_ascii(format!("{name}.")) {
                 Ok(n) => n,
@@ -100,6 +105,15 @@ impl PublicZone {
     pub fn answer_at(&self, addr: SocketAddr) {
         let _ = self.served_at.set(addr);
     }
+}
+
+/// The zone's SOA record: plemu's public DNS as the primary, negative answers cached for [`TTL`].
+fn soa() -> Option<Record> {
+    let mname = Name::from_ascii("public-dns.plemu.").ok()?;
+    let rname = Name::from_ascii("hostmaster.plemu.").ok()?;
+    let ttl = i32::try_from(TTL).ok()?;
+    let rdata = SOA::new(mname, rname, 1, ttl, ttl, 7 * 24 * 3600, TTL);
+    Some(Record::from_rdata(Name::root(), TTL, RData::SOA(rdata)))
 }
 
 /// Answers each query from the zone current when it arrives.

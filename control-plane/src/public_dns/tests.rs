@@ -1,6 +1,6 @@
 //! The public zone served on real sockets, and the verification's lookups against it.
 
-use super::verify::{Outcome, check};
+use super::verify::{self, Outcome, check};
 use super::*;
 
 fn records(entries: &[(&str, &[&str])]) -> BTreeMap<String, TxtRecord> {
@@ -53,6 +53,15 @@ async fn a_published_value_verifies_and_anything_else_does_not() {
         panic!("found a record that is not there");
     };
     assert_eq!(asked.len(), 4);
+
+    // A name without records is NXDOMAIN, with the zone's SOA for negative caching.
+    let e = verify::build(addr)
+        .unwrap()
+        .txt_lookup("missing.example.net.")
+        .await
+        .unwrap_err();
+    assert!(e.is_nx_domain(), "{e}");
+    assert!(e.into_soa().is_some(), "no SOA in the negative answer");
 
     // A change is answered at once.
     zone.replace(&records(&[]));

@@ -82,7 +82,7 @@ pub(crate) async fn check(
 }
 
 /// A resolver asking `addr` only, over UDP then TCP, with no cache and no hosts file.
-fn build(addr: SocketAddr) -> Result<TokioResolver, hickory_resolver::net::NetError> {
+pub(crate) fn build(addr: SocketAddr) -> Result<TokioResolver, hickory_resolver::net::NetError> {
     let conns = [ConnectionConfig::udp(), ConnectionConfig::tcp()].map(|mut c| {
         c.port = addr.port();
         c
