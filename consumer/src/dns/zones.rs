@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use hickory_proto::rr::rdata::{A, CNAME};
+use hickory_proto::rr::rdata::{A, CNAME, SOA};
 use hickory_proto::rr::{LowerName, Name, RData, Record};
 use hickory_server::net::runtime::TokioRuntimeProvider;
 use hickory_server::store::in_memory::InMemoryZoneHandler;
@@ -83,6 +83,12 @@ impl Zones {
             ZoneType::Primary,
             AxfrPolicy::Deny,
         );
+        // An SOA at the handler's origin: negative answers (NXDOMAIN, and NODATA such as a
+        // client's AAAA query) carry it for negative caching, and hickory's catalog would
+        // otherwise warn on each of them.
+        if let Some(soa) = soa() {
+            handler.upsert_mut(soa, 0);
+        }
         let mut mounts = vec![LowerName::from(vpce_domain())];
         for (name, data) in &names {
             let owner = Name::from(name);
@@ -124,6 +130,15 @@ fn records(owner: &Name, data: &NameData) -> Vec<Record> {
             RData::CNAME(CNAME(target.clone())),
         )],
     }
+}
+
+/// The SOA of the VPC's names: plemu's DNS as the primary, negative answers cached for [`TTL`].
+fn soa() -> Option<Record> {
+    let mname = Name::from_ascii("dns.plemu.").ok()?;
+    let rname = Name::from_ascii("hostmaster.plemu.").ok()?;
+    let ttl = i32::try_from(TTL).ok()?;
+    let rdata = SOA::new(mname, rname, 1, ttl, ttl, 7 * 24 * 3600, TTL);
+    Some(Record::from_rdata(Name::root(), TTL, RData::SOA(rdata)))
 }
 
 /// `vpce.amazonaws.com.` as a name.

@@ -210,6 +210,14 @@ async fn response_codes() {
     let regional_aaaa = raw_udp(addr, &fixtures::regional_name(VPCE), RecordType::AAAA).await;
     assert_eq!(regional_aaaa.metadata.response_code, ResponseCode::NoError);
     assert!(regional_aaaa.answers.is_empty(), "{regional_aaaa:?}");
+    // A negative answer carries the SOA, for negative caching.
+    assert!(
+        matches!(
+            regional_aaaa.authorities.first().map(|r| &r.data),
+            Some(RData::SOA(_))
+        ),
+        "{regional_aaaa:?}"
+    );
 
     let unknown_vpce = format!(
         "vpce-0bbbbbbbbbbbbbbbb.{}.us-east-1.vpce.amazonaws.com.",
@@ -220,6 +228,10 @@ async fn response_codes() {
         raw_tcp(addr, &unknown_vpce, RecordType::A).await,
     ] {
         assert_eq!(m.metadata.response_code, ResponseCode::NXDomain);
+        assert!(
+            matches!(m.authorities.first().map(|r| &r.data), Some(RData::SOA(_))),
+            "{m:?}"
+        );
     }
     // Names outside plemu's are forwarded upstream, as the VPC resolver does.
     for m in [
