@@ -5,6 +5,7 @@
 //! # Layout
 //! - `up.rs`: `plemu up`, the all-in-one process.
 //! - `roles.rs`: `plemu control-plane|provider|consumer`, one role per process.
+//! - `store_args.rs`: the control plane's options, shared by `up` and `control-plane`.
 //! - `agent_token.rs`: `plemu agent-token`, a token for an agent run apart.
 //! - `docker.rs`: `plemu up --docker` (VPCs as Docker networks) and `plemu clean`.
 //! - `resolve.rs`: `plemu resolve`, a name looked up through plemu's DNS server.
@@ -20,6 +21,7 @@ mod metrics_server;
 mod resolve;
 mod roles;
 mod shutdown;
+mod store_args;
 mod up;
 
 use clap::{Parser, Subcommand};

@@ -26,7 +26,7 @@ pub struct UpArgs {
     #[arg(long, default_value = "127.0.0.1:0")]
     pub tunnel: SocketAddr,
     #[command(flatten)]
-    pub store: crate::roles::StoreArgs,
+    pub store: crate::store_args::StoreArgs,
     /// The address a local client is taken to have when endpoint security groups are evaluated.
     /// Default: the last usable address of the endpoint ENI's subnet (a host inside the consumer VPC).
     #[arg(long)]

@@ -271,5 +271,8 @@ pub enum Error {
     Reflection(#[from] tonic_reflection::server::Error),
     /// The public DNS server (the TXT records of `PublicDns`) failed.
     #[error("public DNS server: {0}")]
-    PublicDns(String),
+    PublicDns(#[source] hickory_server::net::NetError),
+    /// The public DNS server stopped by itself.
+    #[error("the public DNS server stopped")]
+    PublicDnsStopped,
 }

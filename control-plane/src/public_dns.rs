@@ -96,7 +96,8 @@ impl PublicZone {
         self.current.store(Arc::new(catalog));
     }
 
-    /// The address the zone is answered on, once it has sockets.
+    /// The address the zone is answered on, once it has sockets
+    /// ([`crate::ControlPlane::with_public_dns`]).
     pub fn served_at(&self) -> Option<SocketAddr> {
         self.served_at.get().copied()
     }
@@ -136,34 +137,26 @@ impl RequestHandler for Handler {
 /// Answers `zone` on `udp` and `tcp` (one address) until `shutdown` is cancelled.
 ///
 /// # Errors
-/// [`Error::PublicDns`] when the sockets cannot be read or the server fails.
+/// [`Error::PublicDns`] when the server fails, [`Error::PublicDnsStopped`] when it stops by itself.
 pub(crate) async fn serve(
     zone: Arc<PublicZone>,
     udp: UdpSocket,
     tcp: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), Error> {
-    let addr = udp
-        .local_addr()
-        .map_err(|e| Error::PublicDns(e.to_string()))?;
-    // A second serve of one zone keeps the first address: verification asks that one.
-    let _ = zone.served_at.set(addr);
     let mut server = Server::new(Handler(zone));
     server.register_socket(udp);
     server.register_listener(tcp, TCP_TIMEOUT, TCP_RESPONSE_BUFFER);
     tokio::select! {
         () = shutdown.cancelled() => {}
         done = server.block_until_done() => {
-            return Err(Error::PublicDns(match done {
-                Ok(()) => "the public DNS server stopped".into(),
-                Err(e) => e.to_string(),
-            }));
+            return Err(match done {
+                Ok(()) => Error::PublicDnsStopped,
+                Err(e) => Error::PublicDns(e),
+            });
         }
     }
-    server
-        .shutdown_gracefully()
-        .await
-        .map_err(|e| Error::PublicDns(e.to_string()))
+    server.shutdown_gracefully().await.map_err(Error::PublicDns)
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@ use tonic::transport::Channel;
 
 use crate::{Config, ControlPlane, Error};
 
+mod private_dns;
+use private_dns::public_dns_sockets;
+pub(crate) use private_dns::{private_dns_of, service_config, verify};
+
 pub(crate) const PROVIDER: &str = "111111111111";
 pub(crate) const CONSUMER: &str = "222222222222";
 /// How long the test server keeps `deleted` records: long enough to see them.
@@ -164,19 +168,6 @@ impl Server {
         let token = Some(self.secret.mint(&Scope::All));
         pb::agent_client::AgentClient::with_interceptor(self.channel.clone(), Bearer(token))
     }
-}
-
-/// A UDP socket and a TCP listener on one free port of 127.0.0.1.
-async fn public_dns_sockets() -> (tokio::net::UdpSocket, tokio::net::TcpListener) {
-    for _ in 0..20 {
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        if let Ok(tcp) = tokio::net::TcpListener::bind(udp.local_addr().expect("addr")).await {
-            return (udp, tcp);
-        }
-    }
-    panic!("no port free for both UDP and TCP");
 }
 
 fn caller(account: &str) -> As {
@@ -410,66 +401,6 @@ pub(crate) async fn describe_endpoint(ec2: &mut Ec2, id: &str) -> pb::VpcEndpoin
         .into_inner()
         .vpc_endpoints
         .remove(0)
-}
-
-/// The private DNS name configuration of the provider's service `service_id`.
-pub(crate) async fn private_dns_of(
-    s: &Server,
-    service_id: &str,
-) -> pb::PrivateDnsNameConfiguration {
-    s.ec2(PROVIDER)
-        .describe_vpc_endpoint_service_configurations(
-            pb::DescribeVpcEndpointServiceConfigurationsRequest {
-                service_ids: vec![service_id.into()],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_inner()
-        .service_configurations
-        .remove(0)
-        .private_dns_name_configuration
-        .expect("the service has a private DNS name")
-}
-
-/// Verifies the private DNS name of the provider's service as a provider does: publishes the
-/// TXT record AWS asks for in the public DNS, then starts the verification, which looks it up.
-pub(crate) async fn verify(s: &Server, service_id: &str) {
-    let name = s
-        .ec2(PROVIDER)
-        .describe_vpc_endpoint_service_configurations(
-            pb::DescribeVpcEndpointServiceConfigurationsRequest {
-                service_ids: vec![service_id.into()],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_inner()
-        .service_configurations
-        .remove(0)
-        .private_dns_name;
-    let record = private_dns_of(s, service_id).await;
-    s.public_dns()
-        .put_txt_record(pb::PutTxtRecordRequest {
-            name: format!("{}.{name}", record.name),
-            value: record.value,
-        })
-        .await
-        .unwrap();
-    let req = pb::StartVpcEndpointServicePrivateDnsVerificationRequest {
-        service_id: service_id.into(),
-    };
-    assert!(
-        s.ec2(PROVIDER)
-            .start_vpc_endpoint_service_private_dns_verification(req)
-            .await
-            .unwrap()
-            .into_inner()
-            .return_value
-    );
-    assert_eq!(private_dns_of(s, service_id).await.state, "verified");
 }
 
 /// The ARN of the first listener of load balancer `lb_arn`.

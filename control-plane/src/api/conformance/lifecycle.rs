@@ -3,7 +3,9 @@
 use plemu_proto::pb;
 
 use super::fixture::{Fx, POLICY};
-use crate::api::testing::{CONSUMER, PROVIDER, Server, describe_endpoint, next, verify, watch};
+use crate::api::testing::{
+    CONSUMER, PROVIDER, Server, describe_endpoint, next, service_config, verify, watch,
+};
 
 #[tokio::test]
 async fn a_revoked_rule_leaves_describe_and_the_consumer_snapshot() {
@@ -154,20 +156,7 @@ async fn private_dns_follows_the_service_and_a_new_name_starts_verification_over
     let f = Fx::build(&s).await;
     let (p, mut c) = (s.ec2(PROVIDER), s.ec2(CONSUMER));
     verify(&s, &f.p.service_id).await;
-    let describe = |mut p: crate::api::testing::Ec2, id: String| async move {
-        p.describe_vpc_endpoint_service_configurations(
-            pb::DescribeVpcEndpointServiceConfigurationsRequest {
-                service_ids: vec![id],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_inner()
-        .service_configurations
-        .remove(0)
-    };
-    let verified = describe(p.clone(), f.p.service_id.clone()).await;
+    let verified = service_config(&s, &f.p.service_id).await;
     let old = verified.private_dns_name_configuration.clone().unwrap();
     assert_eq!(old.state, "verified");
     c.modify_vpc_endpoint(pb::ModifyVpcEndpointRequest {
@@ -203,7 +192,7 @@ async fn private_dns_follows_the_service_and_a_new_name_starts_verification_over
         })
         .await
     );
-    let renamed = describe(p.clone(), f.p.service_id.clone()).await;
+    let renamed = service_config(&s, &f.p.service_id).await;
     let new = renamed.private_dns_name_configuration.unwrap();
     assert_eq!(renamed.private_dns_name, "cache.example.com");
     assert_eq!(new.state, "pendingVerification");
@@ -224,7 +213,7 @@ async fn private_dns_follows_the_service_and_a_new_name_starts_verification_over
         })
         .await
     );
-    let removed = describe(p.clone(), f.p.service_id.clone()).await;
+    let removed = service_config(&s, &f.p.service_id).await;
     assert_eq!(removed.private_dns_name, "");
     assert!(removed.private_dns_name_configuration.is_none());
     assert!(removed.acceptance_required);
